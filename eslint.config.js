@@ -1,0 +1,92 @@
+// ESLint flat config. The rule that matters most here is @nx/enforce-module-boundaries: the
+// dependency direction of ARCHITECTURE.md (generated → domain → adapters → apps; nothing imports
+// an app; pilot and the data plane meet only on the wire) is a lint error, not a convention.
+import js from '@eslint/js';
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+/** Node APIs and packages that only adapters may use: domain libs stay pure. */
+const ioPackages = [
+  '@grpc/*',
+  '@kubernetes/*',
+  'fastify',
+  'node:net',
+  'net',
+  'node:tls',
+  'tls',
+  'node:http2',
+  'http2',
+  'node:dgram',
+  'dgram',
+];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', 'tmp/**', '.nx/**', '**/*.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'layer:generated', onlyDependOnLibsWithTags: ['layer:generated'] },
+            {
+              sourceTag: 'layer:domain',
+              onlyDependOnLibsWithTags: ['layer:domain', 'layer:generated', 'layer:platform'],
+              bannedExternalImports: ioPackages,
+            },
+            {
+              sourceTag: 'layer:adapter',
+              onlyDependOnLibsWithTags: ['layer:adapter', 'layer:domain', 'layer:generated', 'layer:platform'],
+            },
+            {
+              sourceTag: 'layer:app',
+              onlyDependOnLibsWithTags: ['layer:adapter', 'layer:domain', 'layer:generated', 'layer:platform'],
+            },
+            {
+              sourceTag: 'layer:testing',
+              onlyDependOnLibsWithTags: [
+                'layer:testing',
+                'layer:adapter',
+                'layer:domain',
+                'layer:generated',
+                'layer:platform',
+              ],
+            },
+            {
+              sourceTag: 'layer:e2e',
+              onlyDependOnLibsWithTags: [
+                'layer:testing',
+                'layer:adapter',
+                'layer:domain',
+                'layer:generated',
+                'layer:platform',
+              ],
+            },
+            {
+              sourceTag: 'layer:tools',
+              onlyDependOnLibsWithTags: ['layer:generated', 'layer:domain', 'layer:platform'],
+            },
+            // The control plane and the data plane meet only on the wire.
+            { sourceTag: 'scope:control-plane', notDependOnLibsWithTags: ['scope:data-plane'] },
+            { sourceTag: 'scope:data-plane', notDependOnLibsWithTags: ['scope:control-plane'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests may use what they assert on loosely; the boundary rule still applies.
+    files: ['**/*.spec.ts', '**/testdata/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);
