@@ -2,7 +2,7 @@
 //
 // The workspace is ESM ("type": "module") because @kubernetes/client-node 2.x ships only ESM;
 // Jest runs ESM under `node --experimental-vm-modules` (see the `test` target in nx.json).
-// TypeScript is compiled by SWC (types are checked by the `typecheck` target, not by Jest).
+// TypeScript is compiled by esbuild (tools/jest/esbuild-transform.js).
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,16 +34,7 @@ export function projectJestConfig(configFileUrl, overrides = {}) {
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     extensionsToTreatAsEsm: ['.ts'],
     moduleNameMapper: aliasesFromTsconfig(),
-    transform: {
-      '^.+\\.ts$': [
-        '@swc/jest',
-        {
-          jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
-          module: { type: 'es6' },
-          sourceMaps: 'inline',
-        },
-      ],
-    },
+    transform: { '^.+\\.ts$': join(workspaceRoot, 'tools', 'jest', 'esbuild-transform.js') },
     ...overrides,
   };
 }
