@@ -67,6 +67,9 @@ export function configFromObject(object: Record<string, unknown>, options: FromO
   if (schema.istio && !isRecord(spec)) return fail(['spec'], 'spec must be a mapping');
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) if (!ENVELOPE_KEYS.has(key)) extra[key] = value;
+  // Discovery needs a Kubernetes object's status (a Pod's IPs and phase); Istio kinds' status is
+  // written by the control plane, never read as input.
+  if (!schema.istio && isRecord(object.status)) extra.status = object.status;
 
   const config: Config = {
     kind: schema.kind,
