@@ -53,8 +53,38 @@ describe('parseManifests', () => {
     const { manifests, errors } = parseManifests(text, 'mixed.yaml');
     expect(manifests).toHaveLength(1);
     expect(errors.map((e) => e.source.line)).toEqual([6, 8]);
-    expect(errors[0].message).toMatch(/unique/);
+    expect(errors[0].message).toBe('duplicated mapping key');
     expect(errors[1].message).toBe('a manifest must be a mapping with apiVersion, kind and metadata');
+  });
+
+  it('keeps timestamps and version-like values as strings (YAML 1.2 core schema)', () => {
+    const text =
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  creationTimestamp: 2024-01-02T03:04:05Z\n  labels: {v: "1.0", on: yes}\n';
+    const [m] = parseManifests(text, 'ns.yaml').manifests;
+    expect(m.object.metadata).toEqual({
+      name: 'a',
+      creationTimestamp: '2024-01-02T03:04:05Z',
+      labels: { v: '1.0', on: 'yes' },
+    });
+  });
+
+  it('reads content on a --- line and stops a document at ...', () => {
+    const text = [
+      '--- {apiVersion: v1, kind: Namespace, metadata: {name: a}}',
+      '...',
+      '# trailing comment',
+      '--- ',
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata: {name: b}',
+    ].join('\n');
+    const { manifests, errors } = parseManifests(text, 's.yaml');
+    expect(errors).toEqual([]);
+    expect(manifests.map((m) => [(m.object.metadata as { name: string }).name, m.source.line])).toEqual([
+      ['a', 1],
+      ['b', 5],
+    ]);
+    expect(manifests[1].lineOf(['metadata', 'name'])).toBe(7);
   });
 
   it('expands a kind: List', () => {

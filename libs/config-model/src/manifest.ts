@@ -1,8 +1,14 @@
 /**
  * Reading manifests: multi-document YAML (and JSON, which YAML 1.2 contains) into plain objects
  * that remember their file and the line of every field.
+ *
+ * Speed matters (a config directory may hold thousands of objects), and only objects with
+ * problems ever need field lines. So values come from js-yaml, which is several times faster, and
+ * each document is re-parsed with `yaml` (which keeps node positions) only the first time one of
+ * its field lines is asked for.
  */
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { load, YAMLException } from 'js-yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { SourceLocation } from './config';
 import type { FieldPath } from './issues';
 
@@ -24,67 +30,148 @@ export interface ParsedManifests {
   readonly errors: ManifestParseError[];
 }
 
+/** One document's text and the 1-based line of the file it starts on. */
+interface DocumentChunk {
+  readonly text: string;
+  readonly firstLine: number;
+}
+
 /**
  * Parses every document of a file. A document that is not valid YAML, or whose top level is not
  * a mapping, is reported and skipped; the other documents are still returned. Empty documents
  * (e.g. a trailing `---`) are ignored. A `kind: List` is expanded into its items.
  */
 export function parseManifests(text: string, file: string): ParsedManifests {
-  const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const manifests: Manifest[] = [];
   const errors: ManifestParseError[] = [];
-  const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
 
-  for (const doc of Array.isArray(documents) ? documents : [documents]) {
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        errors.push({ source: { file, line: lineAt(error.pos[0]) }, message: firstLine(error.message) });
-      }
+  for (const chunk of splitDocuments(text)) {
+    const contentLine = firstContentLine(chunk);
+    if (contentLine === undefined) continue; // blank or comments only
+
+    let value: unknown;
+    try {
+      value = load(chunk.text, { filename: file });
+    } catch (error) {
+      errors.push(loadError(error, chunk, file));
       continue;
     }
-    if (doc.contents === null || (doc.contents as { value?: unknown }).value === null) continue;
-    if (!isMap(doc.contents)) {
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'object' || Array.isArray(value)) {
       errors.push({
-        source: { file, line: lineAt(doc.contents.range?.[0] ?? 0) },
+        source: { file, line: contentLine },
         message: 'a manifest must be a mapping with apiVersion, kind and metadata',
       });
       continue;
     }
-    const object = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+
+    const positions = new LazyPositions(chunk);
+    const object = value as Record<string, unknown>;
     if (object.kind === 'List' && Array.isArray(object.items)) {
       object.items.forEach((item, index) => {
         if (item && typeof item === 'object' && !Array.isArray(item)) {
-          manifests.push(manifestAt(doc, ['items', index], item as Record<string, unknown>, file, lineAt));
+          const base = ['items', index];
+          const line = positions.lineOf(base) ?? contentLine;
+          manifests.push(manifest(item as Record<string, unknown>, file, line, positions, base));
         }
       });
       continue;
     }
-    manifests.push(manifestAt(doc, [], object, file, lineAt));
+    manifests.push(manifest(object, file, contentLine, positions, []));
   }
   return { manifests, errors };
 }
 
-function manifestAt(
-  doc: Document,
-  base: FieldPath,
+function manifest(
   object: Record<string, unknown>,
   file: string,
-  lineAt: (offset: number) => number,
+  line: number,
+  positions: LazyPositions,
+  base: FieldPath,
 ): Manifest {
-  const rootNode = base.length === 0 ? (doc.contents as Node) : (doc.getIn(base, true) as Node);
-  const line = lineAt(rootNode.range?.[0] ?? 0);
   return {
     object,
     source: { file, line },
     lineOf(path: FieldPath): number {
       for (let n = path.length; n >= 0; n--) {
-        const node = nodeAt(doc, [...base, ...path.slice(0, n)]);
-        if (node?.range) return lineAt(node.range[0]);
+        const found = positions.lineOf([...base, ...path.slice(0, n)]);
+        if (found !== undefined) return found;
       }
       return line;
     },
   };
+}
+
+/**
+ * Splits a stream at document markers. A `---` or `...` at the start of a line always ends a
+ * document in YAML (block content is indented, and flow scalars may not contain them), so this is
+ * exact without a full parse. Text after `--- ` on the marker line belongs to the next document.
+ */
+function splitDocuments(text: string): DocumentChunk[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const chunks: DocumentChunk[] = [];
+  let current: string[] = [];
+  let firstLine = 1;
+  const flush = (): void => {
+    chunks.push({ text: current.join('\n'), firstLine });
+    current = [];
+  };
+  lines.forEach((line, index) => {
+    if (/^---(?:[ \t]|$)/.test(line)) {
+      flush();
+      firstLine = index + 1;
+      current.push(`   ${line.slice(3)}`); // keep columns; the marker itself is gone
+    } else if (/^\.\.\.[ \t]*$/.test(line)) {
+      flush();
+      firstLine = index + 2;
+    } else {
+      current.push(line);
+    }
+  });
+  flush();
+  return chunks;
+}
+
+function firstContentLine(chunk: DocumentChunk): number | undefined {
+  const lines = chunk.text.split('\n');
+  const index = lines.findIndex((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+  return index === -1 ? undefined : chunk.firstLine + index;
+}
+
+function loadError(error: unknown, chunk: DocumentChunk, file: string): ManifestParseError {
+  if (error instanceof YAMLException) {
+    const line = chunk.firstLine + (error.mark?.line ?? 0);
+    return { source: { file, line }, message: error.reason || 'invalid YAML' };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { source: { file, line: chunk.firstLine }, message: message.split('\n')[0] };
+}
+
+/** Node positions of one document, parsed on first use. */
+class LazyPositions {
+  private doc?: Document | null;
+  private lineCounter?: LineCounter;
+
+  constructor(private readonly chunk: DocumentChunk) {}
+
+  /** 1-based file line of the node at `path` (a mapping entry's key), or undefined if absent. */
+  lineOf(path: FieldPath): number | undefined {
+    const doc = this.document();
+    if (!doc || !this.lineCounter) return undefined;
+    const node = nodeAt(doc, path);
+    if (!node?.range) return undefined;
+    return this.chunk.firstLine + this.lineCounter.linePos(node.range[0]).line - 1;
+  }
+
+  private document(): Document | null {
+    if (this.doc === undefined) {
+      this.lineCounter = new LineCounter();
+      const doc = parseDocument(this.chunk.text, { lineCounter: this.lineCounter, prettyErrors: false });
+      // js-yaml accepted this text; should `yaml` not, lines fall back to the object's line.
+      this.doc = doc.errors.length === 0 ? doc : null;
+    }
+    return this.doc;
+  }
 }
 
 function nodeAt(doc: Document, path: FieldPath): Node | undefined {
@@ -98,8 +185,4 @@ function nodeAt(doc: Document, path: FieldPath): Node | undefined {
   }
   if (isSeq(parent) && typeof key === 'number') return parent.items[key] as Node | undefined;
   return undefined;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0];
 }
