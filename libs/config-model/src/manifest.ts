@@ -149,10 +149,13 @@ function loadError(error: unknown, chunk: DocumentChunk, file: string): Manifest
 
 /** Node positions of one document, parsed on first use. */
 class LazyPositions {
+  private readonly chunk: DocumentChunk;
   private doc?: Document | null;
   private lineCounter?: LineCounter;
 
-  constructor(private readonly chunk: DocumentChunk) {}
+  constructor(chunk: DocumentChunk) {
+    this.chunk = chunk;
+  }
 
   /** 1-based file line of the node at `path` (a mapping entry's key), or undefined if absent. */
   lineOf(path: FieldPath): number | undefined {
