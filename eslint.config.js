@@ -85,6 +85,17 @@ export default tseslint.config(
     },
   },
   {
+    // pilot holds both the pure xDS translation (domain) and the ADS server (adapter) in one
+    // project; the translation half stays pure by this rule, since tags apply per project.
+    files: ['libs/pilot/src/generators/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ioPackages, message: 'xDS translation is pure: no gRPC, Kubernetes or sockets.' }] },
+      ],
+    },
+  },
+  {
     // Tests may use what they assert on loosely; the boundary rule still applies.
     files: ['**/*.spec.ts', '**/testdata/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

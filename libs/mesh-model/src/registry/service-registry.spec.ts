@@ -1,0 +1,244 @@
+import type { Config, ServiceEntrySpec } from '@mesh/config-model';
+import { ConfigSnapshot, type ConfigChange } from '../config-source';
+import { corpusConfigs, endpointSlice, make, pod } from '../../testdata/fixtures';
+import { pushRequestForRegistryUpdate, ServiceRegistry } from './service-registry';
+
+const add = (config: Config): ConfigChange => ({ type: 'add', config });
+const update = (config: Config, previous: Config): ConfigChange => ({ type: 'update', config, previous });
+const remove = (config: Config): ConfigChange => ({ type: 'delete', config });
+
+const sorted = (set: ReadonlySet<string>) => [...set].sort();
+
+function serviceEntry(namespace: string, name: string, spec: Partial<ServiceEntrySpec>) {
+  return make('ServiceEntry', namespace, name, {
+    hosts: [`${name}.example.com`],
+    ports: [{ number: 80, name: 'http', protocol: 'HTTP' }],
+    resolution: 'STATIC',
+    ...spec,
+  });
+}
+
+function workloadEntry(namespace: string, name: string, address: string, labels: Record<string, string>, extra = {}) {
+  return make('WorkloadEntry', namespace, name, { address, labels, ...extra });
+}
+
+describe('ServiceRegistry: ServiceEntry and WorkloadEntry', () => {
+  it('selects WorkloadEntries of the entry namespace only, and a label change is an endpoint-only update', () => {
+    const registry = new ServiceRegistry();
+    const se = serviceEntry('vms', 'db', {
+      ports: [{ number: 3306, name: 'mysql', protocol: 'MySQL' }],
+      workloadSelector: { labels: { app: 'db' } },
+    });
+    const vm1 = workloadEntry(
+      'vms',
+      'vm1',
+      '10.10.0.1',
+      { app: 'db', version: 'v1' },
+      { ports: { mysql: 13306 }, serviceAccount: 'db', locality: 'r/z' },
+    );
+    const vm2 = workloadEntry('vms', 'vm2', '10.10.0.2', { app: 'web' });
+    const elsewhere = workloadEntry('other', 'vm3', '10.10.0.3', { app: 'db' });
+    for (const config of [vm1, vm2, elsewhere]) registry.apply(add(config));
+
+    const added = registry.apply(add(se));
+    expect(sorted(added.servicesChanged)).toEqual(['db.example.com']);
+    expect(sorted(added.configsUpdated)).toEqual(['ServiceEntry/vms/db']);
+    expect(sorted(added.edsHosts)).toEqual(['db.example.com']);
+    expect(registry.endpoints('db.example.com', 'mysql')).toEqual([
+      {
+        hostname: 'db.example.com',
+        servicePortName: 'mysql',
+        address: '10.10.0.1',
+        port: 13306,
+        labels: { app: 'db', version: 'v1' },
+        namespace: 'vms',
+        serviceAccount: 'db',
+        locality: { region: 'r', zone: 'z', subzone: '' },
+        health: 'Healthy',
+        tlsMode: 'istio',
+        workloadName: 'vm1',
+      },
+    ]);
+
+    // vm2 gets the label: its endpoint appears, the service definition is untouched.
+    const vm2Db = workloadEntry('vms', 'vm2', '10.10.0.2', { app: 'db' });
+    const relabelled = registry.apply(update(vm2Db, vm2));
+    expect(relabelled.servicesChanged.size).toBe(0);
+    expect(sorted(relabelled.edsHosts)).toEqual(['db.example.com']);
+    expect(registry.endpoints('db.example.com', 'mysql').map((e) => `${e.address}:${e.port}`)).toEqual([
+      '10.10.0.1:13306',
+      '10.10.0.2:3306',
+    ]);
+    expect(pushRequestForRegistryUpdate(relabelled, 5)).toMatchObject({
+      full: false,
+      reasons: { endpoint: 1 },
+      start: 5,
+    });
+
+    // A WorkloadEntry nobody selects changes nothing a proxy sees.
+    const unrelated = registry.apply(update(workloadEntry('other', 'vm3', '10.10.0.4', { app: 'db' }), elsewhere));
+    expect(unrelated.edsHosts.size + unrelated.servicesChanged.size).toBe(0);
+    expect(pushRequestForRegistryUpdate(unrelated, 0)).toBeUndefined();
+
+    registry.apply(remove(vm1));
+    expect(registry.endpoints('db.example.com', 'mysql').map((e) => e.address)).toEqual(['10.10.0.2']);
+  });
+
+  it('selects Pods by the entry workloadSelector, Unhealthy while not ready', () => {
+    const registry = new ServiceRegistry();
+    registry.apply(add(serviceEntry('apps', 'cache', { workloadSelector: { labels: { app: 'cache' } } })));
+    const p = pod('apps', 'cache-0', '10.1.1.1', { app: 'cache' }, { ready: false });
+    expect(sorted(registry.apply(add(p)).edsHosts)).toEqual(['cache.example.com']);
+    expect(registry.endpoints('cache.example.com', 'http')).toMatchObject([
+      { address: '10.1.1.1', port: 80, health: 'Unhealthy', serviceAccount: 'default', workloadName: 'cache-0' },
+    ]);
+    registry.apply(update(pod('apps', 'cache-0', '10.1.1.1', { app: 'cache' }), p));
+    expect(registry.endpoints('cache.example.com', 'http')[0].health).toBe('Healthy');
+  });
+
+  it('tells an endpoint-only change of a ServiceEntry from a change of its service definition', () => {
+    const registry = new ServiceRegistry();
+    const v1 = serviceEntry('default', 'api', { endpoints: [{ address: '1.1.1.1' }] });
+    registry.apply(add(v1));
+    const v2 = serviceEntry('default', 'api', { endpoints: [{ address: '1.1.1.1' }, { address: '2.2.2.2' }] });
+    const endpointsOnly = registry.apply(update(v2, v1));
+    expect(endpointsOnly.servicesChanged.size).toBe(0);
+    expect(sorted(endpointsOnly.edsHosts)).toEqual(['api.example.com']);
+
+    const v3 = serviceEntry('default', 'api', {
+      endpoints: [{ address: '1.1.1.1' }, { address: '2.2.2.2' }],
+      ports: [{ number: 8080, name: 'http', protocol: 'HTTP' }],
+    });
+    const definition = registry.apply(update(v3, v2));
+    expect(sorted(definition.servicesChanged)).toEqual(['api.example.com']);
+    expect(pushRequestForRegistryUpdate(definition, 0)).toMatchObject({ full: true, reasons: { service: 1 } });
+    expect(registry.endpoints('api.example.com', 'http').map((e) => e.port)).toEqual([8080, 8080]);
+
+    const gone = registry.apply(remove(v3));
+    expect(sorted(gone.servicesChanged)).toEqual(['api.example.com']);
+    expect(registry.service('api.example.com')).toBeUndefined();
+    expect(registry.endpoints('api.example.com', 'http')).toEqual([]);
+  });
+
+  it('never mutates a services() array it returned', () => {
+    const registry = new ServiceRegistry();
+    registry.apply(add(serviceEntry('default', 'a', {})));
+    const before = registry.services();
+    registry.apply(add(serviceEntry('default', 'b', {})));
+    expect(before.map((s) => s.hostname)).toEqual(['a.example.com']);
+    expect(registry.services().map((s) => s.hostname)).toEqual(['a.example.com', 'b.example.com']);
+  });
+});
+
+describe('ServiceRegistry: Kubernetes', () => {
+  const reviewsService = make(
+    'Service',
+    'default',
+    'reviews',
+    { clusterIP: '10.96.0.5', selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080 }] },
+    { creationTimestamp: '2024-01-01T00:00:00Z' },
+  );
+
+  it('loads Bookinfo from a snapshot: four services, no endpoints until slices come', () => {
+    const registry = ServiceRegistry.fromSnapshot(
+      new ConfigSnapshot(corpusConfigs('bookinfo/platform/kube/bookinfo.yaml')),
+    );
+    expect(
+      registry
+        .services()
+        .map((s) => s.hostname)
+        .sort(),
+    ).toEqual([
+      'details.default.svc.cluster.local',
+      'productpage.default.svc.cluster.local',
+      'ratings.default.svc.cluster.local',
+      'reviews.default.svc.cluster.local',
+    ]);
+    expect(registry.endpointCount()).toBe(0);
+  });
+
+  it('replaces only the changed slice: the other slice keeps its very endpoint objects', () => {
+    const registry = new ServiceRegistry();
+    registry.apply(add(reviewsService));
+    const ports = [{ name: 'http', port: 9080 }];
+    const sliceA = endpointSlice('default', 'reviews-a', 'reviews', ports, [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }]);
+    const sliceB = endpointSlice('default', 'reviews-b', 'reviews', ports, [{ ip: '10.0.1.1' }]);
+    registry.apply(add(sliceA));
+    registry.apply(add(sliceB));
+    const before = registry.endpoints('reviews.default.svc.cluster.local', 'http');
+    expect(before.map((e) => e.address)).toEqual(['10.0.0.1', '10.0.0.2', '10.0.1.1']);
+
+    const sliceB2 = endpointSlice('default', 'reviews-b', 'reviews', ports, [{ ip: '10.0.1.1', ready: false }]);
+    const change = registry.apply(update(sliceB2, sliceB));
+    expect(change.servicesChanged.size).toBe(0);
+    expect(sorted(change.edsHosts)).toEqual(['reviews.default.svc.cluster.local']);
+    const after = registry.endpoints('reviews.default.svc.cluster.local', 'http');
+    expect(after.map((e) => `${e.address} ${e.health}`)).toEqual([
+      '10.0.0.1 Healthy',
+      '10.0.0.2 Healthy',
+      '10.0.1.1 Unhealthy',
+    ]);
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).toBe(before[1]);
+    // The value handed out before is immutable and unchanged.
+    expect(before[2].health).toBe('Healthy');
+
+    // Re-offering an identical slice reports nothing.
+    expect(registry.apply(update(sliceB2, sliceB2)).edsHosts.size).toBe(0);
+    registry.apply(remove(sliceA));
+    expect(registry.endpoints('reviews.default.svc.cluster.local', 'http').map((e) => e.address)).toEqual(['10.0.1.1']);
+  });
+
+  it('copes with any arrival order: slice before Service, pod after slice', () => {
+    const registry = new ServiceRegistry();
+    const slice = endpointSlice(
+      'default',
+      'reviews-a',
+      'reviews',
+      [{ name: 'http', port: 9080 }],
+      [{ ip: '10.0.0.1', pod: 'reviews-v1' }],
+    );
+    expect(registry.apply(add(slice)).edsHosts.size).toBe(0);
+    expect(sorted(registry.apply(add(reviewsService)).edsHosts)).toEqual(['reviews.default.svc.cluster.local']);
+    expect(registry.endpoints('reviews.default.svc.cluster.local', 'http')[0].labels).toEqual({});
+    const podChange = registry.apply(add(pod('default', 'reviews-v1', '10.0.0.1', { app: 'reviews', version: 'v1' })));
+    expect(podChange.servicesChanged.size).toBe(0);
+    expect(sorted(podChange.edsHosts)).toEqual(['reviews.default.svc.cluster.local']);
+    expect(registry.endpoints('reviews.default.svc.cluster.local', 'http')[0].labels).toEqual({
+      app: 'reviews',
+      version: 'v1',
+    });
+    // Deleting the Service removes its endpoints; the slice waits for it to come back.
+    const deleted = registry.apply(remove(reviewsService));
+    expect(sorted(deleted.servicesChanged)).toEqual(['reviews.default.svc.cluster.local']);
+    expect(registry.endpoints('reviews.default.svc.cluster.local', 'http')).toEqual([]);
+  });
+
+  it('gives a Kubernetes Service the WorkloadEntries its selector matches (VMs behind a Service)', () => {
+    const registry = new ServiceRegistry();
+    registry.apply(
+      add(
+        workloadEntry(
+          'default',
+          'reviews-vm',
+          '10.20.0.1',
+          { app: 'reviews', version: 'vm' },
+          { ports: { http: 19080 } },
+        ),
+      ),
+    );
+    registry.apply(add(workloadEntry('default', 'other-vm', '10.20.0.2', { app: 'other' })));
+    registry.apply(add(reviewsService));
+    expect(registry.endpoints('reviews.default.svc.cluster.local', 'http')).toMatchObject([
+      { address: '10.20.0.1', port: 19080, labels: { app: 'reviews', version: 'vm' }, workloadName: 'reviews-vm' },
+    ]);
+  });
+
+  it('prefers the Kubernetes Service when a ServiceEntry declares the same hostname', () => {
+    const registry = new ServiceRegistry();
+    registry.apply(add(serviceEntry('default', 'squatter', { hosts: ['reviews.default.svc.cluster.local'] })));
+    registry.apply(add(reviewsService));
+    expect(registry.service('reviews.default.svc.cluster.local', 'default')?.registry).toBe('Kubernetes');
+    expect(registry.services()).toHaveLength(2);
+  });
+});
