@@ -1,0 +1,72 @@
+/**
+ * What a connection knows about one resource type: what the client watches, what was last sent,
+ * what it acknowledged and its last rejection. This is what /debug/syncz shows.
+ */
+import { TypeUrl } from '@mesh/xds';
+import type { WatchedResource } from './generator';
+
+export interface NackRecord {
+  /** error_detail.message of the rejecting request. */
+  readonly message: string;
+  /** error_detail.code (a gRPC status code). */
+  readonly code: number;
+  /** The nonce of the response that was rejected. */
+  readonly nonce: string;
+  /** The version the client says it still runs (SotW version_info; delta: the last acked version). */
+  readonly keptVersion: string;
+  readonly at: Date;
+}
+
+/** Marks, in a delta stream's sent map, a subscribed name the client was told does not exist. */
+export const TOLD_ABSENT = '';
+/** Marks a name the client claimed on reconnect (initial_resource_versions): always resent. */
+export const CLAIMED_BY_CLIENT = '\u0000claimed';
+
+export class TypeState {
+  wildcard: boolean;
+  readonly names = new Set<string>();
+  sentVersion = '';
+  sentNonce = '';
+  sentAt: Date | undefined;
+  /** Resources in the last response (SotW) or sent since the stream opened and still present (delta). */
+  sentCount = 0;
+  ackedVersion = '';
+  ackedNonce = '';
+  lastNack: NackRecord | undefined;
+  /**
+   * Envoy cluster warming (envoyproxy/envoy#13009): clusters answered after their endpoints wait
+   * for an EDS response. Set on EDS when CDS is answered to a request: SotW answers the next EDS
+   * request even if it looks like a plain ACK; delta resends every watched endpoint.
+   */
+  forceNextResponse = false;
+  /** Delta only: name → version the client has (or TOLD_ABSENT / CLAIMED_BY_CLIENT). */
+  readonly deltaSent = new Map<string, string>();
+
+  constructor(
+    readonly typeUrl: string,
+    wildcard: boolean,
+  ) {
+    this.wildcard = wildcard;
+  }
+
+  /** Whether anything is watched at all (a non-wildcard type with no names is not). */
+  get active(): boolean {
+    return this.wildcard || this.names.size > 0;
+  }
+
+  watched(): WatchedResource {
+    return { typeUrl: this.typeUrl, resourceNames: this.wildcard ? NO_NAMES : new Set(this.names) };
+  }
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/**
+ * Types where an empty subscription means "everything" (xDS: Listener and Cluster). Endpoints,
+ * routes and secrets are always requested by name; an empty list for them means "none".
+ */
+export function isWildcardCapable(typeUrl: string): boolean {
+  return (
+    typeUrl !== TypeUrl.ClusterLoadAssignment && typeUrl !== TypeUrl.RouteConfiguration && typeUrl !== TypeUrl.Secret
+  );
+}
