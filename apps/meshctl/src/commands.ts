@@ -1,10 +1,9 @@
 import { formatFlagHelp, meshVersion, parseFlags, type FlagSpecs } from '@mesh/platform';
+import { analyzeCommand } from './commands/analyze';
+import type { Command } from './commands/command';
+import { validateCommand } from './commands/validate';
 
-export interface Command {
-  readonly name: string;
-  readonly summary: string;
-  run(argv: string[]): Promise<number>;
-}
+export type { Command };
 
 const versionFlags = {} satisfies FlagSpecs;
 
@@ -22,7 +21,7 @@ const version: Command = {
   },
 };
 
-export const commands: readonly Command[] = [version];
+export const commands: readonly Command[] = [version, validateCommand, analyzeCommand];
 
 export function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
