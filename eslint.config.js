@@ -20,6 +20,65 @@ const ioPackages = [
   'dgram',
 ];
 
+/**
+ * The dependency rules. Specs (and their test data) may also use `layer:testing` (the stub control
+ * plane, fixtures); production code may not.
+ */
+function boundaryRule({ specs }) {
+  const testing = specs ? ['layer:testing'] : [];
+  return [
+    'error',
+    {
+      enforceBuildableLibDependency: false,
+      allow: [],
+      depConstraints: [
+        { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: [] },
+        { sourceTag: 'layer:generated', onlyDependOnLibsWithTags: ['layer:generated'] },
+        {
+          sourceTag: 'layer:domain',
+          onlyDependOnLibsWithTags: ['layer:domain', 'layer:generated', 'layer:platform', ...testing],
+          bannedExternalImports: ioPackages,
+        },
+        {
+          sourceTag: 'layer:adapter',
+          onlyDependOnLibsWithTags: ['layer:adapter', 'layer:domain', 'layer:generated', 'layer:platform', ...testing],
+        },
+        {
+          sourceTag: 'layer:app',
+          onlyDependOnLibsWithTags: ['layer:adapter', 'layer:domain', 'layer:generated', 'layer:platform', ...testing],
+        },
+        {
+          sourceTag: 'layer:testing',
+          onlyDependOnLibsWithTags: [
+            'layer:testing',
+            'layer:adapter',
+            'layer:domain',
+            'layer:generated',
+            'layer:platform',
+          ],
+        },
+        {
+          sourceTag: 'layer:e2e',
+          onlyDependOnLibsWithTags: [
+            'layer:testing',
+            'layer:adapter',
+            'layer:domain',
+            'layer:generated',
+            'layer:platform',
+          ],
+        },
+        {
+          sourceTag: 'layer:tools',
+          onlyDependOnLibsWithTags: ['layer:generated', 'layer:domain', 'layer:platform', ...testing],
+        },
+        // The control plane and the data plane meet only on the wire.
+        { sourceTag: 'scope:control-plane', notDependOnLibsWithTags: ['scope:data-plane'] },
+        { sourceTag: 'scope:data-plane', notDependOnLibsWithTags: ['scope:control-plane'] },
+      ],
+    },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', 'tmp/**', '.nx/**', '**/*.js'] },
   js.configs.recommended,
@@ -31,57 +90,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'layer:generated', onlyDependOnLibsWithTags: ['layer:generated'] },
-            {
-              sourceTag: 'layer:domain',
-              onlyDependOnLibsWithTags: ['layer:domain', 'layer:generated', 'layer:platform'],
-              bannedExternalImports: ioPackages,
-            },
-            {
-              sourceTag: 'layer:adapter',
-              onlyDependOnLibsWithTags: ['layer:adapter', 'layer:domain', 'layer:generated', 'layer:platform'],
-            },
-            {
-              sourceTag: 'layer:app',
-              onlyDependOnLibsWithTags: ['layer:adapter', 'layer:domain', 'layer:generated', 'layer:platform'],
-            },
-            {
-              sourceTag: 'layer:testing',
-              onlyDependOnLibsWithTags: [
-                'layer:testing',
-                'layer:adapter',
-                'layer:domain',
-                'layer:generated',
-                'layer:platform',
-              ],
-            },
-            {
-              sourceTag: 'layer:e2e',
-              onlyDependOnLibsWithTags: [
-                'layer:testing',
-                'layer:adapter',
-                'layer:domain',
-                'layer:generated',
-                'layer:platform',
-              ],
-            },
-            {
-              sourceTag: 'layer:tools',
-              onlyDependOnLibsWithTags: ['layer:generated', 'layer:domain', 'layer:platform'],
-            },
-            // The control plane and the data plane meet only on the wire.
-            { sourceTag: 'scope:control-plane', notDependOnLibsWithTags: ['scope:data-plane'] },
-            { sourceTag: 'scope:data-plane', notDependOnLibsWithTags: ['scope:control-plane'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaryRule({ specs: false }),
     },
   },
   {
@@ -98,6 +107,9 @@ export default tseslint.config(
   {
     // Tests may use what they assert on loosely; the boundary rule still applies.
     files: ['**/*.spec.ts', '**/testdata/**/*.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@nx/enforce-module-boundaries': boundaryRule({ specs: true }),
+    },
   },
 );

@@ -1,0 +1,187 @@
+import { packAny, RouteConfiguration } from '@mesh/xds';
+import { RedirectAction_RedirectResponseCode } from '@mesh/xds/generated/envoy/config/route/v3/route_components';
+import { routeConfiguration } from '../../../testdata/envoy-fixtures';
+import { RouteConfigurationType } from '../resource-types';
+
+const decode = (config: RouteConfiguration) => RouteConfigurationType.decode(packAny(RouteConfiguration, config), 0);
+const errorOf = (config: RouteConfiguration) => {
+  const result = decode(config);
+  if (result.ok) throw new Error('expected a decode error');
+  return result.error;
+};
+
+describe('RouteConfiguration decoder', () => {
+  it('reads virtual hosts, matches and the three kinds of action', () => {
+    const result = decode({
+      name: '9080',
+      virtualHosts: [
+        {
+          name: 'reviews.default.svc.cluster.local:9080',
+          domains: ['reviews', 'reviews.default.svc.cluster.local', '*.example.com'],
+          routes: [
+            {
+              name: 'v2-for-jason',
+              match: {
+                prefix: '/',
+                headers: [{ name: 'end-user', stringMatch: { exact: 'jason' } }],
+                queryParameters: [{ name: 'debug', presentMatch: true }],
+              },
+              route: {
+                weightedClusters: {
+                  clusters: [
+                    { name: 'outbound|9080|v2|reviews.default.svc.cluster.local', weight: 80 },
+                    { name: 'outbound|9080|v3|reviews.default.svc.cluster.local', weight: 20 },
+                  ],
+                },
+                timeout: { seconds: 2, nanos: 500_000_000 },
+                prefixRewrite: '/v2/',
+              },
+            },
+            {
+              match: { safeRegex: { regex: '^/old/.*' }, caseSensitive: false },
+              redirect: { pathRedirect: '/new', responseCode: RedirectAction_RedirectResponseCode.PERMANENT_REDIRECT },
+            },
+            { match: { path: '/health' }, directResponse: { status: 200, body: { inlineString: 'ok' } } },
+          ],
+        },
+      ],
+    });
+    expect(result.ok && result.value).toEqual({
+      name: '9080',
+      virtualHosts: [
+        {
+          name: 'reviews.default.svc.cluster.local:9080',
+          domains: ['reviews', 'reviews.default.svc.cluster.local', '*.example.com'],
+          routes: [
+            {
+              name: 'v2-for-jason',
+              match: {
+                path: { kind: 'prefix', value: '/' },
+                caseSensitive: true,
+                headers: [
+                  {
+                    name: 'end-user',
+                    match: { kind: 'exact', value: 'jason', ignoreCase: false },
+                    invert: false,
+                    treatMissingAsEmpty: false,
+                  },
+                ],
+                queryParameters: [{ name: 'debug', match: { kind: 'present' } }],
+                grpc: false,
+              },
+              action: {
+                kind: 'route',
+                destination: {
+                  weightedClusters: [
+                    { name: 'outbound|9080|v2|reviews.default.svc.cluster.local', weight: 80 },
+                    { name: 'outbound|9080|v3|reviews.default.svc.cluster.local', weight: 20 },
+                  ],
+                },
+                timeoutMs: 2500,
+                prefixRewrite: '/v2/',
+                hostRewriteLiteral: undefined,
+              },
+            },
+            {
+              name: '',
+              match: expect.objectContaining({ path: { kind: 'regex', value: '^/old/.*' }, caseSensitive: false }),
+              action: {
+                kind: 'redirect',
+                scheme: undefined,
+                host: undefined,
+                port: undefined,
+                path: '/new',
+                prefixRewrite: undefined,
+                responseCode: 308,
+                stripQuery: false,
+              },
+            },
+            {
+              name: '',
+              match: expect.objectContaining({ path: { kind: 'path', value: '/health' } }),
+              action: { kind: 'direct_response', status: 200, body: 'ok' },
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('rejects a route without an action, or with two', () => {
+    const base = routeConfiguration('r', 'c');
+    const noAction = { ...base, virtualHosts: [{ ...base.virtualHosts![0], routes: [{ match: { prefix: '/' } }] }] };
+    expect(errorOf(noAction).message).toBe(
+      'RouteConfiguration "r": virtual_hosts[0].routes[0]: must set exactly one of route, redirect or direct_response',
+    );
+    const twoActions = {
+      ...base,
+      virtualHosts: [
+        {
+          ...base.virtualHosts![0],
+          routes: [{ match: { prefix: '/' }, route: { cluster: 'c' }, directResponse: { status: 200 } }],
+        },
+      ],
+    };
+    expect(errorOf(twoActions).field).toBe('virtual_hosts[0].routes[0]');
+  });
+
+  it('rejects a route without a match, and an invalid RE2 regex naming its field', () => {
+    const base = routeConfiguration('r', 'c');
+    expect(
+      errorOf({ ...base, virtualHosts: [{ ...base.virtualHosts![0], routes: [{ route: { cluster: 'c' } }] }] }).field,
+    ).toBe('virtual_hosts[0].routes[0].match');
+    const badRegex = {
+      ...base,
+      virtualHosts: [
+        { ...base.virtualHosts![0], routes: [{ match: { safeRegex: { regex: '(?<=a)b' } }, route: { cluster: 'c' } }] },
+      ],
+    };
+    const error = errorOf(badRegex);
+    expect(error.field).toBe('virtual_hosts[0].routes[0].match.safe_regex.regex');
+    expect(error.reason).toMatch(/^invalid RE2 regex/);
+  });
+
+  it('rejects route features the proxy does not implement rather than routing without them', () => {
+    const base = routeConfiguration('r', 'c');
+    const withRetries = {
+      ...base,
+      virtualHosts: [
+        {
+          ...base.virtualHosts![0],
+          routes: [{ match: { prefix: '/' }, route: { cluster: 'c', retryPolicy: { numRetries: 3 } } }],
+        },
+      ],
+    };
+    expect(errorOf(withRetries).message).toBe(
+      'RouteConfiguration "r": virtual_hosts[0].routes[0].route.retry_policy: is not supported by this proxy',
+    );
+  });
+
+  it('checks domains: present, one wildcard at an end, not shared by two virtual hosts', () => {
+    const vh = (name: string, domains: string[]) => ({ name, domains, routes: [] });
+    expect(errorOf({ name: 'r', virtualHosts: [vh('a', [])] }).field).toBe('virtual_hosts[0].domains');
+    expect(errorOf({ name: 'r', virtualHosts: [vh('a', ['a.*.com'])] }).field).toBe('virtual_hosts[0].domains[0]');
+    expect(errorOf({ name: 'r', virtualHosts: [vh('a', ['x.com']), vh('b', ['X.com'])] }).reason).toBe(
+      'domain "X.com" is in both "a" and "b"',
+    );
+  });
+
+  it('checks weighted clusters add up', () => {
+    const base = routeConfiguration('r', 'c');
+    const weighted = {
+      ...base,
+      virtualHosts: [
+        {
+          ...base.virtualHosts![0],
+          routes: [
+            {
+              match: { prefix: '/' },
+              route: { weightedClusters: { clusters: [{ name: 'a', weight: 50 }], totalWeight: 100 } },
+            },
+          ],
+        },
+      ],
+    };
+    expect(errorOf(weighted).reason).toBe('is 100 but the weights add up to 50');
+  });
+});

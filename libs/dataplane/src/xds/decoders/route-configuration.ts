@@ -1,0 +1,260 @@
+/**
+ * RouteConfiguration (RDS, or inline in an HttpConnectionManager): virtual hosts with domains,
+ * routes with one path match and one action. Match conditions the proxy cannot evaluate and
+ * actions it cannot perform are rejected: a route that silently matched more (or sent traffic
+ * elsewhere) than the control plane meant is worse than a NACK.
+ */
+import { RouteConfiguration } from '@mesh/xds';
+import type {
+  DirectResponseAction,
+  HeaderMatcher,
+  QueryParameterMatcher,
+  RedirectAction,
+  Route,
+  RouteAction,
+  RouteMatch,
+  VirtualHost,
+  WeightedCluster,
+} from '@mesh/xds/generated/envoy/config/route/v3/route_components';
+import { RedirectAction_RedirectResponseCode } from '@mesh/xds/generated/envoy/config/route/v3/route_components';
+import type {
+  XdsDirectResponseAction,
+  XdsForwardAction,
+  XdsHeaderMatcher,
+  XdsPathMatch,
+  XdsQueryParameterMatcher,
+  XdsRedirectAction,
+  XdsRoute,
+  XdsRouteConfiguration,
+  XdsRouteMatch,
+  XdsVirtualHost,
+  XdsWeightedCluster,
+} from '../model';
+import { allowOnly, dataSource, durationMs, nonEmpty, re2Pattern, stringMatcher } from './common';
+import { fail, field, index, type ResourceSpec } from './decode-result';
+
+export const routeConfigurationSpec: ResourceSpec<RouteConfiguration, XdsRouteConfiguration> = {
+  codec: RouteConfiguration,
+  nameField: 'name',
+  nameOf: (m) => m.name,
+  check: (m) => checkRouteConfiguration(m, ''),
+};
+
+/** Also used for an HttpConnectionManager's inline route_config (`path` is then its field path). */
+export function checkRouteConfiguration(config: RouteConfiguration, path: string): XdsRouteConfiguration {
+  // validate_clusters only makes Envoy reject routes to unknown clusters at load time.
+  allowOnly(config, ['name', 'virtualHosts', 'validateClusters'], path);
+  const virtualHosts = (config.virtualHosts ?? []).map((vh, i) =>
+    virtualHost(vh, index(field(path, 'virtual_hosts'), i)),
+  );
+  const seen = new Map<string, string>();
+  for (const vh of virtualHosts) {
+    for (const domain of vh.domains) {
+      const other = seen.get(domain.toLowerCase());
+      if (other) fail(field(path, 'virtual_hosts'), `domain "${domain}" is in both "${other}" and "${vh.name}"`);
+      seen.set(domain.toLowerCase(), vh.name);
+    }
+  }
+  return { name: config.name ?? '', virtualHosts };
+}
+
+function virtualHost(vh: VirtualHost, path: string): XdsVirtualHost {
+  allowOnly(vh, ['name', 'domains', 'routes', 'metadata'], path);
+  const name = nonEmpty(vh.name, field(path, 'name'));
+  const domains = vh.domains ?? [];
+  if (domains.length === 0) fail(field(path, 'domains'), 'must list at least one domain');
+  domains.forEach((d, i) => {
+    const at = index(field(path, 'domains'), i);
+    nonEmpty(d, at);
+    // Envoy's rule: one wildcard, as the whole domain or at its start or end.
+    if (d !== '*' && (d.slice(1, -1).includes('*') || (d.startsWith('*') && d.endsWith('*')))) {
+      fail(at, `"${d}" may hold one wildcard, at the start or the end`);
+    }
+  });
+  return { name, domains, routes: (vh.routes ?? []).map((r, i) => route(r, index(field(path, 'routes'), i))) };
+}
+
+function route(r: Route, path: string): XdsRoute {
+  allowOnly(r, ['name', 'match', 'route', 'redirect', 'directResponse', 'metadata', 'decorator', 'statPrefix'], path);
+  const actions = [r.route, r.redirect, r.directResponse].filter((a) => a !== undefined).length;
+  if (actions !== 1) fail(path, 'must set exactly one of route, redirect or direct_response');
+  const action = r.route
+    ? forward(r.route, field(path, 'route'))
+    : r.redirect
+      ? redirect(r.redirect, field(path, 'redirect'))
+      : directResponse(r.directResponse!, field(path, 'direct_response'));
+  return { name: r.name ?? '', match: routeMatch(r.match, field(path, 'match')), action };
+}
+
+function routeMatch(m: RouteMatch | undefined, path: string): XdsRouteMatch {
+  if (!m) fail(path, 'is required');
+  allowOnly(
+    m,
+    ['prefix', 'path', 'safeRegex', 'pathSeparatedPrefix', 'caseSensitive', 'headers', 'queryParameters', 'grpc'],
+    path,
+  );
+  let pathMatch: XdsPathMatch;
+  if (m.prefix !== undefined) pathMatch = { kind: 'prefix', value: m.prefix };
+  else if (m.path !== undefined) pathMatch = { kind: 'path', value: m.path };
+  else if (m.safeRegex !== undefined) {
+    pathMatch = { kind: 'regex', value: re2Pattern(m.safeRegex.regex, field(path, 'safe_regex.regex')) };
+  } else if (m.pathSeparatedPrefix !== undefined) {
+    const value = m.pathSeparatedPrefix;
+    if (!value.startsWith('/') || value.endsWith('/') || /[?#]/.test(value)) {
+      fail(field(path, 'path_separated_prefix'), `"${value}" must start with "/", not end with "/" and hold no ? or #`);
+    }
+    pathMatch = { kind: 'path_separated_prefix', value };
+  } else {
+    return fail(path, 'must set one of prefix, path, safe_regex or path_separated_prefix');
+  }
+  return {
+    path: pathMatch,
+    // BoolValue, true by default.
+    caseSensitive: m.caseSensitive ?? true,
+    headers: (m.headers ?? []).map((h, i) => headerMatcher(h, index(field(path, 'headers'), i))),
+    queryParameters: (m.queryParameters ?? []).map((q, i) =>
+      queryMatcher(q, index(field(path, 'query_parameters'), i)),
+    ),
+    grpc: m.grpc !== undefined,
+  };
+}
+
+function headerMatcher(h: HeaderMatcher, path: string): XdsHeaderMatcher {
+  const name = nonEmpty(h.name, field(path, 'name'));
+  const common = { name, invert: h.invertMatch ?? false, treatMissingAsEmpty: h.treatMissingHeaderAsEmpty ?? false };
+  const noCase = false;
+  if (h.stringMatch !== undefined)
+    return { ...common, match: stringMatcher(h.stringMatch, field(path, 'string_match')) };
+  if (h.exactMatch !== undefined)
+    return { ...common, match: { kind: 'exact', value: h.exactMatch, ignoreCase: noCase } };
+  if (h.prefixMatch !== undefined) {
+    return {
+      ...common,
+      match: { kind: 'prefix', value: nonEmpty(h.prefixMatch, field(path, 'prefix_match')), ignoreCase: noCase },
+    };
+  }
+  if (h.suffixMatch !== undefined) {
+    return {
+      ...common,
+      match: { kind: 'suffix', value: nonEmpty(h.suffixMatch, field(path, 'suffix_match')), ignoreCase: noCase },
+    };
+  }
+  if (h.containsMatch !== undefined) {
+    return {
+      ...common,
+      match: { kind: 'contains', value: nonEmpty(h.containsMatch, field(path, 'contains_match')), ignoreCase: noCase },
+    };
+  }
+  if (h.safeRegexMatch !== undefined) {
+    const value = re2Pattern(h.safeRegexMatch.regex, field(path, 'safe_regex_match.regex'));
+    return { ...common, match: { kind: 'regex', value, ignoreCase: noCase } };
+  }
+  if (h.presentMatch !== undefined) return { ...common, match: { kind: 'present', present: h.presentMatch } };
+  if (h.rangeMatch !== undefined) {
+    const { start = 0, end = 0 } = h.rangeMatch;
+    if (end <= start) fail(field(path, 'range_match'), `end ${end} must be greater than start ${start}`);
+    return { ...common, match: { kind: 'range', start, end } };
+  }
+  // No matcher at all: Envoy treats this as "header is present".
+  return { ...common, match: { kind: 'present', present: true } };
+}
+
+function queryMatcher(q: QueryParameterMatcher, path: string): XdsQueryParameterMatcher {
+  const name = nonEmpty(q.name, field(path, 'name'));
+  if (q.stringMatch !== undefined) return { name, match: stringMatcher(q.stringMatch, field(path, 'string_match')) };
+  if (q.presentMatch) return { name, match: { kind: 'present' } };
+  return fail(path, 'must set string_match or present_match');
+}
+
+function forward(action: RouteAction, path: string): XdsForwardAction {
+  allowOnly(
+    action,
+    ['cluster', 'weightedClusters', 'clusterHeader', 'timeout', 'prefixRewrite', 'hostRewriteLiteral'],
+    path,
+  );
+  let destination: XdsForwardAction['destination'];
+  if (action.cluster !== undefined) destination = { cluster: nonEmpty(action.cluster, field(path, 'cluster')) };
+  else if (action.weightedClusters !== undefined) {
+    destination = { weightedClusters: weightedClusters(action.weightedClusters, field(path, 'weighted_clusters')) };
+  } else if (action.clusterHeader !== undefined) {
+    destination = { clusterHeader: nonEmpty(action.clusterHeader, field(path, 'cluster_header')) };
+  } else {
+    return fail(path, 'must set one of cluster, weighted_clusters or cluster_header');
+  }
+  return {
+    kind: 'route',
+    destination,
+    timeoutMs: durationMs(action.timeout, field(path, 'timeout')),
+    prefixRewrite: action.prefixRewrite || undefined,
+    hostRewriteLiteral: action.hostRewriteLiteral || undefined,
+  };
+}
+
+export function weightedClusters(weighted: WeightedCluster, path: string): XdsWeightedCluster[] {
+  allowOnly(weighted, ['clusters', 'totalWeight'], path);
+  const clusters = (weighted.clusters ?? []).map((c, i) => {
+    const at = index(field(path, 'clusters'), i);
+    allowOnly(c, ['name', 'weight'], at);
+    return { name: nonEmpty(c.name, field(at, 'name')), weight: c.weight ?? 0 };
+  });
+  if (clusters.length === 0) fail(field(path, 'clusters'), 'must list at least one cluster');
+  const total = clusters.reduce((sum, c) => sum + c.weight, 0);
+  if (total === 0) fail(field(path, 'clusters'), 'weights must not all be zero');
+  if (weighted.totalWeight !== undefined && weighted.totalWeight !== total) {
+    fail(field(path, 'total_weight'), `is ${weighted.totalWeight} but the weights add up to ${total}`);
+  }
+  return clusters;
+}
+
+const REDIRECT_CODES: Record<number, number> = {
+  [RedirectAction_RedirectResponseCode.MOVED_PERMANENTLY]: 301,
+  [RedirectAction_RedirectResponseCode.FOUND]: 302,
+  [RedirectAction_RedirectResponseCode.SEE_OTHER]: 303,
+  [RedirectAction_RedirectResponseCode.TEMPORARY_REDIRECT]: 307,
+  [RedirectAction_RedirectResponseCode.PERMANENT_REDIRECT]: 308,
+};
+
+function redirect(action: RedirectAction, path: string): XdsRedirectAction {
+  allowOnly(
+    action,
+    [
+      'httpsRedirect',
+      'schemeRedirect',
+      'hostRedirect',
+      'portRedirect',
+      'pathRedirect',
+      'prefixRewrite',
+      'responseCode',
+      'stripQuery',
+    ],
+    path,
+  );
+  if (action.pathRedirect !== undefined && action.prefixRewrite !== undefined) {
+    fail(path, 'path_redirect and prefix_rewrite are exclusive');
+  }
+  const responseCode = REDIRECT_CODES[action.responseCode ?? 0];
+  if (responseCode === undefined) fail(field(path, 'response_code'), `unknown code ${action.responseCode}`);
+  return {
+    kind: 'redirect',
+    scheme: action.httpsRedirect ? 'https' : action.schemeRedirect || undefined,
+    host: action.hostRedirect || undefined,
+    port: action.portRedirect || undefined,
+    path: action.pathRedirect,
+    prefixRewrite: action.prefixRewrite,
+    responseCode,
+    stripQuery: action.stripQuery ?? false,
+  };
+}
+
+function directResponse(action: DirectResponseAction, path: string): XdsDirectResponseAction {
+  const status = action.status ?? 0;
+  if (status < 200 || status > 599) fail(field(path, 'status'), `${status} is not an HTTP status between 200 and 599`);
+  let body: string | undefined;
+  if (action.body) {
+    const source = dataSource(action.body, field(path, 'body'));
+    if (!('inline' in source))
+      fail(field(path, 'body.filename'), 'is not supported by this proxy (inline bodies only)');
+    body = source.inline.toString('utf8');
+  }
+  return { kind: 'direct_response', status, body };
+}
