@@ -10,6 +10,9 @@
 #                          _WEBHOOK_CERT, _WEBHOOK_KEY (a cert for 127.0.0.1 signed by _CA, for
 #                          webhook servers the API server calls), _DIR
 #   READY
+# While running, SIGUSR1 stops kube-apiserver only (etcd and its data stay; prints APISERVER_STOPPED)
+# and SIGUSR2 starts it again on the same port with the same certificates, tokens and flags
+# (prints APISERVER_READY once /readyz answers): tests of reconnection use this.
 # Logs go to <dir>/etcd.log and <dir>/kube-apiserver.log (tails printed to stderr on failure).
 #
 # Notes for tests: there is no controller-manager or scheduler (namespaces stay Terminating,
@@ -25,6 +28,8 @@
 #                             fixed ports (default: free ephemeral ports)
 #   MESH_ENVTEST_TIMEOUT      seconds to wait for readiness (default 90)
 #   MESH_ENVTEST_APISERVER_ARGS extra kube-apiserver flags (word-split)
+#   MESH_ENVTEST_PARENT_PID   stop (as on SIGTERM) once this process is gone: a test runner that
+#                             dies without stopping us leaves nothing behind
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,24 +44,31 @@ else
   DIR="$(mktemp -d "${TMPDIR:-/tmp}/mesh-envtest.XXXXXX")"; KEEP=0
 fi
 
-ETCD_PID=""; KAS_PID=""; STOPPING=0
+ETCD_PID=""; KAS_PID=""; SLEEP_PID=""; STOPPING=0
+stop_pid() { # SIGTERM, then SIGKILL after 5 s
+  local pid="$1"
+  kill -TERM "${pid}" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "${pid}" 2>/dev/null || true
+  wait "${pid}" 2>/dev/null || true
+}
 cleanup() {
   local rc=$?
   STOPPING=1
-  trap - EXIT INT TERM
-  # The API server first (it needs etcd to drain), then etcd; SIGKILL after 5 s each: all state
-  # is in the temp dir.
-  for pid in ${KAS_PID} ${ETCD_PID}; do
-    kill -TERM "${pid}" 2>/dev/null || continue
-    for _ in $(seq 1 50); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "${pid}" 2>/dev/null || true
-    wait "${pid}" 2>/dev/null || true
-  done
+  trap - EXIT INT TERM USR1 USR2
+  # The API server first (it needs etcd to drain), then etcd: all state is in the temp dir.
+  for pid in ${SLEEP_PID} ${KAS_PID} ${ETCD_PID}; do stop_pid "${pid}"; done
   if [[ "${KEEP}" == 0 ]]; then rm -rf "${DIR}"; fi
   exit "${rc}"
 }
 trap cleanup EXIT
 trap 'exit 0' INT TERM
+# Until the main loop handles them, restart requests do nothing (instead of killing us, the
+# default). A no-op handler rather than '' so the servers do not inherit ignored signals.
+trap ':' USR1 USR2
+
+PARENT_PID="${MESH_ENVTEST_PARENT_PID:-}"
+parent_gone() { [[ -n "${PARENT_PID}" ]] && ! kill -0 "${PARENT_PID}" 2>/dev/null; }
 
 fail() {
   log "error: $*"
@@ -116,31 +128,41 @@ chmod 600 "${P}"/*.key "${P}/tokens.csv"
 ETCD_PID=$!
 
 # --- kube-apiserver ---------------------------------------------------------------------------
-START=$SECONDS
-# shellcheck disable=SC2086 # MESH_ENVTEST_APISERVER_ARGS is word-split on purpose
-"${BIN}/kube-apiserver" \
-  --etcd-servers "http://127.0.0.1:${ETCD_PORT}" \
-  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "${KAS_PORT}" \
-  --cert-dir "${DIR}/kas-certs" \
-  --tls-cert-file "${P}/apiserver.crt" --tls-private-key-file "${P}/apiserver.key" \
-  --client-ca-file "${P}/ca.crt" --token-auth-file "${P}/tokens.csv" \
-  --service-account-issuer "https://kubernetes.default.svc.cluster.local" \
-  --service-account-key-file "${P}/sa.pub" --service-account-signing-key-file "${P}/sa.key" \
-  --service-cluster-ip-range 10.0.0.0/24 \
-  --authorization-mode RBAC --allow-privileged=true \
-  --disable-admission-plugins ServiceAccount \
-  --endpoint-reconciler-type none --enable-aggregator-routing=true \
-  ${MESH_ENVTEST_APISERVER_ARGS:-} >"${DIR}/kube-apiserver.log" 2>&1 &
-KAS_PID=$!
-
 SERVER="https://127.0.0.1:${KAS_PORT}"
-deadline=$((SECONDS + ${MESH_ENVTEST_TIMEOUT:-90}))
-until curl -fsS --cacert "${P}/ca.crt" -H "Authorization: Bearer ${TOKEN}" "${SERVER}/readyz" >/dev/null 2>&1; do
-  kill -0 "${ETCD_PID}" 2>/dev/null || fail "etcd exited"
-  kill -0 "${KAS_PID}" 2>/dev/null || fail "kube-apiserver exited"
-  ((SECONDS < deadline)) || fail "kube-apiserver not ready after ${MESH_ENVTEST_TIMEOUT:-90}s"
-  sleep 0.25
-done
+# --shutdown-watch-termination-grace-period: without it, an open watch kept kube-apiserver from
+# exiting on SIGTERM until the SIGKILL 5 s later; with it, watches are closed and it exits in ~1 s.
+start_kas() {
+  # shellcheck disable=SC2086 # MESH_ENVTEST_APISERVER_ARGS is word-split on purpose
+  "${BIN}/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:${ETCD_PORT}" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "${KAS_PORT}" \
+    --cert-dir "${DIR}/kas-certs" \
+    --tls-cert-file "${P}/apiserver.crt" --tls-private-key-file "${P}/apiserver.key" \
+    --client-ca-file "${P}/ca.crt" --token-auth-file "${P}/tokens.csv" \
+    --service-account-issuer "https://kubernetes.default.svc.cluster.local" \
+    --service-account-key-file "${P}/sa.pub" --service-account-signing-key-file "${P}/sa.key" \
+    --service-cluster-ip-range 10.0.0.0/24 \
+    --authorization-mode RBAC --allow-privileged=true \
+    --disable-admission-plugins ServiceAccount \
+    --endpoint-reconciler-type none --enable-aggregator-routing=true \
+    --shutdown-watch-termination-grace-period 1s \
+    ${MESH_ENVTEST_APISERVER_ARGS:-} >>"${DIR}/kube-apiserver.log" 2>&1 &
+  KAS_PID=$!
+}
+wait_ready() {
+  local deadline=$((SECONDS + ${MESH_ENVTEST_TIMEOUT:-90}))
+  until curl -fsS --cacert "${P}/ca.crt" -H "Authorization: Bearer ${TOKEN}" "${SERVER}/readyz" >/dev/null 2>&1; do
+    kill -0 "${ETCD_PID}" 2>/dev/null || fail "etcd exited"
+    kill -0 "${KAS_PID}" 2>/dev/null || fail "kube-apiserver exited"
+    ! parent_gone || { log "parent process ${PARENT_PID} is gone: stopping"; exit 0; }
+    ((SECONDS < deadline)) || fail "kube-apiserver not ready after ${MESH_ENVTEST_TIMEOUT:-90}s"
+    sleep 0.25
+  done
+}
+
+START=$SECONDS
+start_kas
+wait_ready
 log "kube-apiserver ready at ${SERVER} after $((SECONDS - START))s (dir ${DIR})"
 
 cat >"${DIR}/kubeconfig" <<EOF
@@ -178,7 +200,36 @@ if [[ -n "${MESH_ENVTEST_KUBECONFIG:-}" ]]; then cp "${DIR}/kubeconfig" "${MESH_
 printf 'KUBECONFIG=%s\nMESH_ENVTEST_ENV=%s\nREADY\n' "${MESH_ENVTEST_KUBECONFIG:-${DIR}/kubeconfig}" "${DIR}/env"
 
 # --- run until told to stop, or until one of them dies ------------------------------------------
-while kill -0 "${ETCD_PID}" 2>/dev/null && kill -0 "${KAS_PID}" 2>/dev/null; do
-  sleep 1 & wait $! || true
+# SIGUSR1/SIGUSR2 only record the request: it is carried out here, between two waits, so a signal
+# never interrupts a start or a stop half-way.
+REQUEST=""
+trap 'REQUEST=stop-apiserver' USR1
+trap 'REQUEST=start-apiserver' USR2
+while kill -0 "${ETCD_PID}" 2>/dev/null; do
+  if parent_gone; then log "parent process ${PARENT_PID} is gone: stopping"; exit 0; fi
+  case "${REQUEST}" in
+    stop-apiserver)
+      REQUEST=""
+      if [[ -n "${KAS_PID}" ]]; then
+        stop_pid "${KAS_PID}"; KAS_PID=""
+        log "kube-apiserver stopped (etcd keeps running)"
+      fi
+      printf 'APISERVER_STOPPED\n'
+      ;;
+    start-apiserver)
+      REQUEST=""
+      if [[ -z "${KAS_PID}" ]]; then
+        START=$SECONDS
+        start_kas
+        wait_ready
+        log "kube-apiserver ready again at ${SERVER} after $((SECONDS - START))s"
+      fi
+      printf 'APISERVER_READY\n'
+      ;;
+  esac
+  if [[ -n "${KAS_PID}" ]] && ! kill -0 "${KAS_PID}" 2>/dev/null; then break; fi
+  sleep 1 & SLEEP_PID=$!
+  wait "${SLEEP_PID}" || true
+  SLEEP_PID=""
 done
 [[ "${STOPPING}" == 1 ]] || fail "a child exited unexpectedly"

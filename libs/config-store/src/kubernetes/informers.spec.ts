@@ -1,8 +1,7 @@
 /**
- * The production informers (makeInformer + client-node's typed and custom-object list calls) over
- * real HTTP, against a small stand-in that answers list and watch like the API server does. This
- * checks the paths, the list calls and the conversion of what comes back; a real kube-apiserver
- * is the envtest suite's job (not available on this machine yet).
+ * The production informers (makeInformer + listAsServed) over real HTTP, against a small stand-in
+ * that answers list and watch like the API server does. This checks the paths, the list calls and
+ * the conversion of what comes back; e2e/envtest runs the same against a real kube-apiserver.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, type Server, type ServerResponse } from 'node:http';
@@ -95,7 +94,8 @@ describe('informersFromKubeConfig', () => {
       expect(source.get('Service', 'bookinfo', 'reviews')).toMatchObject({
         kind: 'Service',
         resourceVersion: '11',
-        creationTimestamp: '2026-01-01T00:00:00.000Z',
+        // As the API server wrote it (client-node's typed list calls used to turn it into a Date).
+        creationTimestamp: '2026-01-01T00:00:00Z',
         spec: { selector: { app: 'reviews' } },
       });
       expect(source.get('VirtualService', 'bookinfo', 'reviews')).toMatchObject({ resourceVersion: '12' });

@@ -247,9 +247,9 @@ class KindWatcher {
 }
 
 /**
- * The object as the API server's JSON: typed client objects (from list calls) carry Dates and
- * unset fields; list items carry no apiVersion and kind. A JSON round trip plus the schema's
- * apiVersion and kind makes list items and watch events look the same.
+ * The object as a complete manifest: list items carry no apiVersion and kind, watch events do.
+ * The copy (a JSON round trip, which also drops anything that is not JSON should an injected
+ * informer hand over class instances) keeps the Config apart from the informer's cache.
  */
 function plainObject(object: KubernetesObject, schema: Schema): Record<string, unknown> {
   const plain = JSON.parse(JSON.stringify(object)) as Record<string, unknown>;
