@@ -62,6 +62,7 @@ const result = await build({
 /** Files a bundled package reads from its own folder at run time, by package path prefix. */
 const runtimeAssets: Record<string, readonly string[]> = {
   'node_modules/re2-wasm/': ['node_modules/re2-wasm/build/wasm/re2.wasm'],
+  'libs/agent/src/capture/original-dst.ts': ['libs/agent/native/original-dst/build/Release/original_dst.node'],
 };
 const inputs = Object.keys(result.metafile.inputs);
 for (const [prefix, files] of Object.entries(runtimeAssets)) {
