@@ -100,7 +100,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ioPackages, message: 'xDS translation is pure: no gRPC, Kubernetes or sockets.' }] },
+        {
+          // Exact module names for Node built-ins and fastify (a pattern `tls` would also match
+          // generated paths like `.../transport_sockets/tls/v3/tls`), patterns for package scopes.
+          paths: ioPackages
+            .filter((name) => !name.includes('*'))
+            .map((name) => ({ name, message: 'xDS translation is pure: no gRPC, Kubernetes or sockets.' })),
+          patterns: [
+            {
+              group: ioPackages.filter((name) => name.includes('*')),
+              message: 'xDS translation is pure: no gRPC, Kubernetes or sockets.',
+            },
+          ],
+        },
       ],
     },
   },

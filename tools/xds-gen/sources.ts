@@ -63,6 +63,7 @@ export const entryProtos: readonly string[] = [
   'envoy/extensions/load_balancing_policies/ring_hash/v3/ring_hash.proto',
   'envoy/extensions/load_balancing_policies/maglev/v3/maglev.proto',
   'envoy/extensions/access_loggers/file/v3/file.proto',
+  'envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.proto',
   // Typed structs carried in Any by Istio and gRPC.
   'xds/type/v3/typed_struct.proto',
   'udpa/type/v1/typed_struct.proto',

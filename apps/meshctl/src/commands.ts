@@ -1,6 +1,8 @@
 import { formatFlagHelp, meshVersion, parseFlags, type FlagSpecs } from '@mesh/platform';
 import { analyzeCommand } from './commands/analyze';
 import type { Command } from './commands/command';
+import { proxyConfigCommand } from './commands/proxy-config';
+import { proxyStatusCommand } from './commands/proxy-status';
 import { validateCommand } from './commands/validate';
 
 export type { Command };
@@ -21,7 +23,13 @@ const version: Command = {
   },
 };
 
-export const commands: readonly Command[] = [version, validateCommand, analyzeCommand];
+export const commands: readonly Command[] = [
+  version,
+  validateCommand,
+  analyzeCommand,
+  proxyStatusCommand,
+  proxyConfigCommand,
+];
 
 export function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -1,5 +1,21 @@
 /**
- * @mesh/pilot: the control plane's xDS side. For now the ADS server (`xds-server/`); the
- * translation generators (`generators/`) plug into its GeneratorRegistry.
+ * @mesh/pilot: the control plane's xDS side. The ADS server (`xds-server/`); the translation
+ * generators (`generators/`) plug into its GeneratorRegistry (`registerAllGenerators`); the
+ * controller (`controller/`) runs the push path and the debug and monitoring ports.
  */
 export * from './xds-server';
+export * from './generators-registration';
+export * from './controller';
+// CDS and EDS generators ("clusters" helper): wire with registerClusterGenerators(registry) and
+// registerEndpointGenerators(registry).
+export {
+  registerClusterGenerators,
+  EnvoyClusterGenerator,
+  GrpcClusterGenerator,
+  type ClusterGeneratorOptions,
+} from './generators/cluster';
+export { registerEndpointGenerators, EndpointGenerator } from './generators/endpoint';
+// LDS and RDS generators ("listeners" helper) and the traffic simulator over generated config.
+export * from './generators/listener';
+export * from './generators/route';
+export * from './generators/simulation';
