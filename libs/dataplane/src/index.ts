@@ -1,5 +1,6 @@
 /**
- * @mesh/dataplane: the proxy engine. So far only its xDS client (`src/xds`); listeners, HTTP,
- * clusters and the rest of the engine consume the client's Snapshot.
+ * @mesh/dataplane: the proxy engine. Its xDS client (`src/xds`) publishes checked snapshots;
+ * the engine (`src/engine`) serves them.
  */
 export * from './xds/index';
+export * from './engine/index';

@@ -66,11 +66,19 @@ export interface XdsHttpConnectionManager {
   /** Where the routes come from: an RDS name fetched over ADS, or an inline configuration. */
   readonly routes: { readonly rds: string } | { readonly inline: XdsRouteConfiguration };
   readonly httpFilters: readonly XdsHttpFilter[];
+  /** Give requests without an `x-request-id` a fresh one (Envoy's default: true). */
+  readonly generateRequestId: boolean;
+  /** Echo the request's `x-request-id` on the response. */
+  readonly alwaysSetRequestIdInResponse: boolean;
 }
 
 export interface XdsWeightedCluster {
   readonly name: string;
   readonly weight: number;
+  /** Route weighted clusters only: header changes for requests sent to this cluster. */
+  readonly headers?: XdsHeaderMutations;
+  /** Route weighted clusters only: the Host to send to this cluster. */
+  readonly hostRewriteLiteral?: string;
 }
 
 export interface XdsTcpProxy {
@@ -132,6 +140,28 @@ export type XdsListener = XdsSocketListener | XdsApiListener;
 
 // ---------------------------------------------------------------------------------- Routes
 
+/** How a header to add meets one already there (Envoy's HeaderValueOption.HeaderAppendAction). */
+export type XdsHeaderAppendAction = 'append' | 'add_if_absent' | 'overwrite_or_add' | 'overwrite_if_exists';
+
+export interface XdsHeaderToAdd {
+  /** Lower-cased. */
+  readonly name: string;
+  /** A literal: values with Envoy's %COMMAND% substitutions are rejected by the decoder. */
+  readonly value: string;
+  readonly action: XdsHeaderAppendAction;
+  /** Add the header even when its value is empty (otherwise an empty value adds nothing). */
+  readonly keepEmptyValue: boolean;
+}
+
+/** The header changes a route configuration, virtual host, route or weighted cluster asks for. */
+export interface XdsHeaderMutations {
+  readonly requestHeadersToAdd: readonly XdsHeaderToAdd[];
+  /** Lower-cased names. */
+  readonly requestHeadersToRemove: readonly string[];
+  readonly responseHeadersToAdd: readonly XdsHeaderToAdd[];
+  readonly responseHeadersToRemove: readonly string[];
+}
+
 export type XdsPathMatch =
   | { readonly kind: 'prefix'; readonly value: string }
   | { readonly kind: 'path'; readonly value: string }
@@ -172,6 +202,8 @@ export interface XdsForwardAction {
     | { readonly clusterHeader: string };
   readonly timeoutMs?: number;
   readonly prefixRewrite?: string;
+  /** Every match of `pattern` (RE2) in the path is replaced; `\1` in `substitution` is a group. */
+  readonly regexRewrite?: { readonly pattern: string; readonly substitution: string };
   readonly hostRewriteLiteral?: string;
 }
 
@@ -197,17 +229,28 @@ export interface XdsRoute {
   readonly name: string;
   readonly match: XdsRouteMatch;
   readonly action: XdsForwardAction | XdsRedirectAction | XdsDirectResponseAction;
+  /** Undefined when the route changes no headers. */
+  readonly headers?: XdsHeaderMutations;
 }
 
 export interface XdsVirtualHost {
   readonly name: string;
   readonly domains: readonly string[];
   readonly routes: readonly XdsRoute[];
+  readonly headers?: XdsHeaderMutations;
 }
 
 export interface XdsRouteConfiguration {
   readonly name: string;
   readonly virtualHosts: readonly XdsVirtualHost[];
+  readonly headers?: XdsHeaderMutations;
+  /**
+   * Header changes are applied from the most specific level (weighted cluster, route, virtual
+   * host) to the least, so by default the least specific one wins a conflict; true reverses it.
+   */
+  readonly mostSpecificHeaderMutationsWins?: boolean;
+  /** Match virtual host domains against the Host without its port. */
+  readonly ignorePortInHostMatching?: boolean;
 }
 
 // ---------------------------------------------------------------------------------- Clusters

@@ -29,7 +29,20 @@ const CODECS: Record<number, XdsHttpConnectionManager['codec']> = {
 export function httpConnectionManager(config: Any, path: string): XdsHttpConnectionManager {
   const hcm = unpackTyped(HttpConnectionManager, config, path);
   // Access logs do not change traffic; they are written by the engine's own logger for now.
-  allowOnly(hcm, ['codecType', 'statPrefix', 'rds', 'routeConfig', 'httpFilters', 'accessLog'], path);
+  allowOnly(
+    hcm,
+    [
+      'codecType',
+      'statPrefix',
+      'rds',
+      'routeConfig',
+      'httpFilters',
+      'accessLog',
+      'generateRequestId',
+      'alwaysSetRequestIdInResponse',
+    ],
+    path,
+  );
   const codec = CODECS[hcm.codecType ?? 0];
   if (!codec) fail(field(path, 'codec_type'), `codec ${hcm.codecType} is not supported by this proxy`);
 
@@ -47,7 +60,16 @@ export function httpConnectionManager(config: Any, path: string): XdsHttpConnect
   }
 
   const httpFilters = httpFilterChain(hcm.httpFilters ?? [], field(path, 'http_filters'));
-  return { kind: 'http_connection_manager', statPrefix: hcm.statPrefix ?? '', codec, routes, httpFilters };
+  return {
+    kind: 'http_connection_manager',
+    statPrefix: hcm.statPrefix ?? '',
+    codec,
+    routes,
+    httpFilters,
+    // BoolValue, true when unset.
+    generateRequestId: hcm.generateRequestId ?? true,
+    alwaysSetRequestIdInResponse: hcm.alwaysSetRequestIdInResponse ?? false,
+  };
 }
 
 function httpFilterChain(filters: HttpFilter[], path: string): XdsHttpFilter[] {

@@ -39,6 +39,8 @@ describe('Listener decoder', () => {
               codec: 'auto',
               routes: { rds: '8080' },
               httpFilters: [{ name: 'envoy.filters.http.router', kind: 'router', disabled: false }],
+              generateRequestId: true,
+              alwaysSetRequestIdInResponse: false,
             },
           }),
         ],
@@ -202,6 +204,23 @@ describe('Listener decoder', () => {
       filterChains: [{ filters: [{ name: 'hcm', typedConfig: hcmWithRetries }] }],
     });
     expect(error.field).toBe('filter_chains[0].filters[0].typed_config.use_remote_address');
+  });
+
+  it('reads the request-id settings the engine applies (generate_request_id defaults to true)', () => {
+    const hcm = packAny(HttpConnectionManager, {
+      rds: { routeConfigName: 'r', configSource: ADS },
+      httpFilters: [routerFilter],
+      generateRequestId: false,
+      alwaysSetRequestIdInResponse: true,
+    });
+    const result = decode({
+      ...httpListener('l', 80, 'r'),
+      filterChains: [{ filters: [{ name: 'hcm', typedConfig: hcm }] }],
+    });
+    expect(result.ok && result.value.kind === 'socket' && result.value.filterChains[0].filter).toMatchObject({
+      generateRequestId: false,
+      alwaysSetRequestIdInResponse: true,
+    });
   });
 
   it('accepts RDS only over ADS', () => {

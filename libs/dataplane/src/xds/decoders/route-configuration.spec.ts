@@ -1,5 +1,6 @@
 import { packAny, RouteConfiguration } from '@mesh/xds';
 import { RedirectAction_RedirectResponseCode } from '@mesh/xds/generated/envoy/config/route/v3/route_components';
+import { HeaderValueOption_HeaderAppendAction } from '@mesh/xds/generated/envoy/config/core/v3/base';
 import { routeConfiguration } from '../../../testdata/envoy-fixtures';
 import { RouteConfigurationType } from '../resource-types';
 
@@ -183,5 +184,118 @@ describe('RouteConfiguration decoder', () => {
       ],
     };
     expect(errorOf(weighted).reason).toBe('is 100 but the weights add up to 50');
+  });
+
+  describe('header changes and regex rewrites (carried since the engine applies them)', () => {
+    const withRoute = (route: Record<string, unknown>, vhExtra: Record<string, unknown> = {}, configExtra = {}) => {
+      const base = routeConfiguration('r', 'c');
+      return {
+        ...base,
+        ...configExtra,
+        virtualHosts: [{ ...base.virtualHosts![0], ...vhExtra, routes: [{ match: { prefix: '/' }, ...route }] }],
+      } as RouteConfiguration;
+    };
+
+    it('reads header additions and removals at every level, with their append actions', () => {
+      const result = decode(
+        withRoute(
+          {
+            route: {
+              weightedClusters: {
+                clusters: [
+                  {
+                    name: 'a',
+                    weight: 1,
+                    requestHeadersToAdd: [{ header: { key: 'X-Subset', value: 'a' } }],
+                    hostRewriteLiteral: 'a.internal',
+                  },
+                ],
+              },
+              regexRewrite: { pattern: { regex: '^/v1/(.*)$' }, substitution: '/v2/\\1' },
+            },
+            requestHeadersToAdd: [
+              {
+                header: { key: 'x-a', value: '1' },
+                appendAction: HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD,
+              },
+              { header: { key: 'x-b', value: '' }, append: false, keepEmptyValue: true },
+            ],
+            requestHeadersToRemove: ['X-Secret'],
+            responseHeadersToAdd: [{ header: { key: 'x-c', value: '50%%' } }],
+          },
+          { responseHeadersToRemove: ['server'] },
+          {
+            requestHeadersToAdd: [{ header: { key: 'x-global', value: 'g' }, append: true }],
+            mostSpecificHeaderMutationsWins: true,
+          },
+        ),
+      );
+      if (!result.ok) throw new Error(result.error.message);
+      const config = result.value;
+      expect(config.mostSpecificHeaderMutationsWins).toBe(true);
+      expect(config.headers?.requestHeadersToAdd).toEqual([
+        { name: 'x-global', value: 'g', action: 'append', keepEmptyValue: false },
+      ]);
+      expect(config.virtualHosts[0].headers?.responseHeadersToRemove).toEqual(['server']);
+      const route = config.virtualHosts[0].routes[0];
+      expect(route.headers).toEqual({
+        requestHeadersToAdd: [
+          { name: 'x-a', value: '1', action: 'overwrite_or_add', keepEmptyValue: false },
+          { name: 'x-b', value: '', action: 'overwrite_or_add', keepEmptyValue: true },
+        ],
+        requestHeadersToRemove: ['x-secret'],
+        responseHeadersToAdd: [{ name: 'x-c', value: '50%', action: 'append', keepEmptyValue: false }],
+        responseHeadersToRemove: [],
+      });
+      expect(route.action).toMatchObject({
+        regexRewrite: { pattern: '^/v1/(.*)$', substitution: '/v2/\\1' },
+        destination: {
+          weightedClusters: [
+            {
+              name: 'a',
+              weight: 1,
+              hostRewriteLiteral: 'a.internal',
+              headers: { requestHeadersToAdd: [{ name: 'x-subset', value: 'a' }] },
+            },
+          ],
+        },
+      });
+    });
+
+    it('rejects what would be sent differently from what was meant', () => {
+      const addHeader = (header: Record<string, unknown>) =>
+        withRoute({ route: { cluster: 'c' }, requestHeadersToAdd: [header] });
+      expect(errorOf(addHeader({ header: { key: 'x-client', value: '%DOWNSTREAM_REMOTE_ADDRESS%' } })).message).toBe(
+        'RouteConfiguration "r": virtual_hosts[0].routes[0].request_headers_to_add[0].header.value: ' +
+          '"%DOWNSTREAM_REMOTE_ADDRESS%" uses a %COMMAND% substitution, not supported by this proxy (write %% for a literal %)',
+      );
+      expect(errorOf(addHeader({ header: { key: ':authority', value: 'x' } })).reason).toBe(
+        '":authority" cannot be modified',
+      );
+      expect(errorOf(addHeader({ header: { key: 'host', value: 'x' } })).reason).toBe('"host" cannot be modified');
+      expect(
+        errorOf(
+          addHeader({
+            header: { key: 'x', value: 'y' },
+            append: true,
+            appendAction: HeaderValueOption_HeaderAppendAction.ADD_IF_ABSENT,
+          }),
+        ).reason,
+      ).toBe('append and append_action are exclusive');
+      expect(errorOf(withRoute({ route: { cluster: 'c' }, requestHeadersToRemove: [':path'] })).field).toBe(
+        'virtual_hosts[0].routes[0].request_headers_to_remove[0]',
+      );
+      expect(
+        errorOf(
+          withRoute({
+            route: { cluster: 'c', prefixRewrite: '/a', regexRewrite: { pattern: { regex: 'x' }, substitution: 'y' } },
+          }),
+        ).reason,
+      ).toBe('prefix_rewrite and regex_rewrite are exclusive');
+      expect(
+        errorOf(withRoute({ route: { cluster: 'c', regexRewrite: { pattern: { regex: '(' }, substitution: 'y' } } }))
+          .field,
+      ).toBe('virtual_hosts[0].routes[0].route.regex_rewrite.pattern.regex');
+    });
   });
 });

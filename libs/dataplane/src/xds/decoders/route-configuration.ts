@@ -17,6 +17,7 @@ import type {
   WeightedCluster,
 } from '@mesh/xds/generated/envoy/config/route/v3/route_components';
 import { RedirectAction_RedirectResponseCode } from '@mesh/xds/generated/envoy/config/route/v3/route_components';
+import type { RegexMatchAndSubstitute } from '@mesh/xds/generated/envoy/type/matcher/v3/regex';
 import type {
   XdsDirectResponseAction,
   XdsForwardAction,
@@ -32,6 +33,7 @@ import type {
 } from '../model';
 import { allowOnly, dataSource, durationMs, nonEmpty, re2Pattern, stringMatcher } from './common';
 import { fail, field, index, type ResourceSpec } from './decode-result';
+import { HEADER_MUTATION_FIELDS, headerMutations } from './header-mutations';
 
 export const routeConfigurationSpec: ResourceSpec<RouteConfiguration, XdsRouteConfiguration> = {
   codec: RouteConfiguration,
@@ -43,7 +45,18 @@ export const routeConfigurationSpec: ResourceSpec<RouteConfiguration, XdsRouteCo
 /** Also used for an HttpConnectionManager's inline route_config (`path` is then its field path). */
 export function checkRouteConfiguration(config: RouteConfiguration, path: string): XdsRouteConfiguration {
   // validate_clusters only makes Envoy reject routes to unknown clusters at load time.
-  allowOnly(config, ['name', 'virtualHosts', 'validateClusters'], path);
+  allowOnly(
+    config,
+    [
+      'name',
+      'virtualHosts',
+      'validateClusters',
+      ...HEADER_MUTATION_FIELDS,
+      'mostSpecificHeaderMutationsWins',
+      'ignorePortInHostMatching',
+    ],
+    path,
+  );
   const virtualHosts = (config.virtualHosts ?? []).map((vh, i) =>
     virtualHost(vh, index(field(path, 'virtual_hosts'), i)),
   );
@@ -55,11 +68,17 @@ export function checkRouteConfiguration(config: RouteConfiguration, path: string
       seen.set(domain.toLowerCase(), vh.name);
     }
   }
-  return { name: config.name ?? '', virtualHosts };
+  return {
+    name: config.name ?? '',
+    virtualHosts,
+    headers: headerMutations(config, path),
+    mostSpecificHeaderMutationsWins: config.mostSpecificHeaderMutationsWins || undefined,
+    ignorePortInHostMatching: config.ignorePortInHostMatching || undefined,
+  };
 }
 
 function virtualHost(vh: VirtualHost, path: string): XdsVirtualHost {
-  allowOnly(vh, ['name', 'domains', 'routes', 'metadata'], path);
+  allowOnly(vh, ['name', 'domains', 'routes', 'metadata', ...HEADER_MUTATION_FIELDS], path);
   const name = nonEmpty(vh.name, field(path, 'name'));
   const domains = vh.domains ?? [];
   if (domains.length === 0) fail(field(path, 'domains'), 'must list at least one domain');
@@ -71,11 +90,30 @@ function virtualHost(vh: VirtualHost, path: string): XdsVirtualHost {
       fail(at, `"${d}" may hold one wildcard, at the start or the end`);
     }
   });
-  return { name, domains, routes: (vh.routes ?? []).map((r, i) => route(r, index(field(path, 'routes'), i))) };
+  return {
+    name,
+    domains,
+    routes: (vh.routes ?? []).map((r, i) => route(r, index(field(path, 'routes'), i))),
+    headers: headerMutations(vh, path),
+  };
 }
 
 function route(r: Route, path: string): XdsRoute {
-  allowOnly(r, ['name', 'match', 'route', 'redirect', 'directResponse', 'metadata', 'decorator', 'statPrefix'], path);
+  allowOnly(
+    r,
+    [
+      'name',
+      'match',
+      'route',
+      'redirect',
+      'directResponse',
+      'metadata',
+      'decorator',
+      'statPrefix',
+      ...HEADER_MUTATION_FIELDS,
+    ],
+    path,
+  );
   const actions = [r.route, r.redirect, r.directResponse].filter((a) => a !== undefined).length;
   if (actions !== 1) fail(path, 'must set exactly one of route, redirect or direct_response');
   const action = r.route
@@ -83,7 +121,12 @@ function route(r: Route, path: string): XdsRoute {
     : r.redirect
       ? redirect(r.redirect, field(path, 'redirect'))
       : directResponse(r.directResponse!, field(path, 'direct_response'));
-  return { name: r.name ?? '', match: routeMatch(r.match, field(path, 'match')), action };
+  return {
+    name: r.name ?? '',
+    match: routeMatch(r.match, field(path, 'match')),
+    action,
+    headers: headerMutations(r, path),
+  };
 }
 
 function routeMatch(m: RouteMatch | undefined, path: string): XdsRouteMatch {
@@ -169,9 +212,10 @@ function queryMatcher(q: QueryParameterMatcher, path: string): XdsQueryParameter
 function forward(action: RouteAction, path: string): XdsForwardAction {
   allowOnly(
     action,
-    ['cluster', 'weightedClusters', 'clusterHeader', 'timeout', 'prefixRewrite', 'hostRewriteLiteral'],
+    ['cluster', 'weightedClusters', 'clusterHeader', 'timeout', 'prefixRewrite', 'regexRewrite', 'hostRewriteLiteral'],
     path,
   );
+  if (action.prefixRewrite && action.regexRewrite) fail(path, 'prefix_rewrite and regex_rewrite are exclusive');
   let destination: XdsForwardAction['destination'];
   if (action.cluster !== undefined) destination = { cluster: nonEmpty(action.cluster, field(path, 'cluster')) };
   else if (action.weightedClusters !== undefined) {
@@ -186,16 +230,30 @@ function forward(action: RouteAction, path: string): XdsForwardAction {
     destination,
     timeoutMs: durationMs(action.timeout, field(path, 'timeout')),
     prefixRewrite: action.prefixRewrite || undefined,
+    regexRewrite: action.regexRewrite ? regexRewrite(action.regexRewrite, field(path, 'regex_rewrite')) : undefined,
     hostRewriteLiteral: action.hostRewriteLiteral || undefined,
   };
+}
+
+function regexRewrite(rewrite: RegexMatchAndSubstitute, path: string): { pattern: string; substitution: string } {
+  allowOnly(rewrite, ['pattern', 'substitution'], path);
+  if (!rewrite.pattern) fail(field(path, 'pattern'), 'is required');
+  allowOnly(rewrite.pattern, ['regex'], field(path, 'pattern'));
+  const pattern = re2Pattern(rewrite.pattern.regex, field(path, 'pattern.regex'));
+  return { pattern, substitution: rewrite.substitution ?? '' };
 }
 
 export function weightedClusters(weighted: WeightedCluster, path: string): XdsWeightedCluster[] {
   allowOnly(weighted, ['clusters', 'totalWeight'], path);
   const clusters = (weighted.clusters ?? []).map((c, i) => {
     const at = index(field(path, 'clusters'), i);
-    allowOnly(c, ['name', 'weight'], at);
-    return { name: nonEmpty(c.name, field(at, 'name')), weight: c.weight ?? 0 };
+    allowOnly(c, ['name', 'weight', 'hostRewriteLiteral', ...HEADER_MUTATION_FIELDS], at);
+    return {
+      name: nonEmpty(c.name, field(at, 'name')),
+      weight: c.weight ?? 0,
+      headers: headerMutations(c, at),
+      hostRewriteLiteral: c.hostRewriteLiteral || undefined,
+    };
   });
   if (clusters.length === 0) fail(field(path, 'clusters'), 'must list at least one cluster');
   const total = clusters.reduce((sum, c) => sum + c.weight, 0);

@@ -1,0 +1,116 @@
+/**
+ * The admin endpoint (Envoy's, on 127.0.0.1:15000 by default): `/ready`, `/config_dump`,
+ * `/clusters`, `/listeners`, `/stats` (`?format=json`, `?filter=<regex>`), and
+ * `/quitquitquit` (POST, like Envoy's other state-changing endpoints).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { RE2 } from 're2-wasm';
+import type { XdsSocketAddress } from '../../xds/model';
+import type { StatEntry } from '../stats/stats-store';
+
+export interface AdminSource {
+  /** `LIVE` once the first configuration is active, `PRE_INITIALIZING` before. */
+  serverState(): 'LIVE' | 'PRE_INITIALIZING' | 'DRAINING';
+  configDump(): unknown;
+  clustersText(): string;
+  listenersText(): string;
+  stats(): StatEntry[];
+  quit(): void;
+}
+
+export interface AdminOptions {
+  /** Default 127.0.0.1: the admin API changes the proxy's state and must not be reachable from outside. */
+  readonly address?: string;
+  /** Default 15000; 0 lets the system choose. */
+  readonly port?: number;
+}
+
+export const DEFAULT_ADMIN_PORT = 15000;
+
+const ENDPOINTS = ['/clusters', '/config_dump', '/listeners', '/quitquitquit', '/ready', '/stats'];
+
+export class AdminServer {
+  private readonly server: Server;
+
+  constructor(private readonly source: AdminSource) {
+    this.server = createServer((req, res) => this.handle(req, res));
+  }
+
+  async listen(options: AdminOptions = {}): Promise<XdsSocketAddress> {
+    const host = options.address ?? '127.0.0.1';
+    const port = options.port ?? DEFAULT_ADMIN_PORT;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host, port }, () => {
+        this.server.removeListener('error', reject);
+        this.server.on('error', () => undefined); // accept failures after the bind: nothing to do
+        resolve();
+      });
+    });
+    return this.address!;
+  }
+
+  get address(): XdsSocketAddress | undefined {
+    const address = this.server.address();
+    return address && typeof address === 'object' ? { address: address.address, port: address.port } : undefined;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server.listening) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const text = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/plain; charset=UTF-8', 'cache-control': 'no-cache, max-age=0' });
+      res.end(body);
+    };
+    const json = (body: unknown) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, max-age=0' });
+      res.end(`${JSON.stringify(body, null, 2)}\n`);
+    };
+    switch (url.pathname) {
+      case '/ready': {
+        const state = this.source.serverState();
+        return text(state === 'LIVE' ? 200 : 503, `${state}\n`);
+      }
+      case '/config_dump':
+        return json(this.source.configDump());
+      case '/clusters':
+        return text(200, this.source.clustersText());
+      case '/listeners':
+        return text(200, this.source.listenersText());
+      case '/stats':
+        return this.stats(url, text, json);
+      case '/quitquitquit':
+        if (req.method !== 'POST') return text(405, 'This endpoint requires POST\n');
+        text(200, 'OK\n');
+        res.once('finish', () => this.source.quit());
+        return;
+      default:
+        return text(404, `invalid path. admin commands are:\n${ENDPOINTS.map((e) => `  ${e}`).join('\n')}\n`);
+    }
+  }
+
+  private stats(url: URL, text: (status: number, body: string) => void, json: (body: unknown) => void): void {
+    let entries = this.source.stats();
+    const filter = url.searchParams.get('filter');
+    if (filter) {
+      let regex: RE2;
+      try {
+        regex = new RE2(filter, 'u');
+      } catch (error) {
+        return text(400, `invalid filter regex: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+      entries = entries.filter((e) => regex.test(e.name));
+    }
+    if (url.searchParams.get('format') === 'json') {
+      return json({ stats: entries.map((e) => ({ name: e.name, value: e.value })) });
+    }
+    text(200, entries.map((e) => `${e.name}: ${e.value}\n`).join(''));
+  }
+}
