@@ -1,9 +1,10 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { makeTestCertificates } from '@mesh/testing';
 
 // The `test` target depends on `build`, so this runs the real bundle, as users do.
 const bundle = join(process.cwd(), 'dist', 'apps', 'galley', 'main.js');
@@ -22,32 +23,10 @@ function galley(...args: string[]) {
   return spawnSync(process.execPath, [bundle, ...args], { encoding: 'utf8', timeout: 10_000 });
 }
 
-/** A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ecKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=test CA');
-  openssl('req', ...ecKey, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  writeFileSync(join(dir, 'ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-set_serial',
-    '2',
-    '-days',
-    '1',
-    '-extfile',
-    'ext',
-    '-out',
-    'server.crt',
-  );
-  return { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
+/** Certificate files for the process under test; the directory goes with the test's own. */
+function makeCertificates(): { ca: string; cert: string; key: string; remove(): void } {
+  const certs = makeTestCertificates();
+  return { ca: certs.caCertFile, cert: certs.serverCertFile, key: certs.serverKeyFile, remove: certs.remove };
 }
 
 /**
@@ -150,7 +129,7 @@ describe('galley bundle', () => {
 
   it('validates AdmissionReviews over HTTPS and closes on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'galley-app-'));
-    const files = makeCertificates(dir);
+    const files = makeCertificates();
     const stderr: string[] = [];
     const child = spawn(process.execPath, [
       bundle,
@@ -189,6 +168,7 @@ describe('galley bundle', () => {
     } finally {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
+      files.remove();
     }
   }, 20_000);
 });

@@ -3,46 +3,25 @@
  * --config-dir, plus galley's validating webhook over real TLS when given a certificate, and
  * SIGTERM.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Listener, TypeUrl, unpackAnyAs } from '@mesh/xds';
-import { AdsStream, ControlPlaneProcess, httpGet, until } from './testing/control-plane-process';
+import { AdsStream, ControlPlaneProcess, httpGet, until } from '@mesh/testing';
+import { makeTestCertificates } from '@mesh/testing';
 
 const bundle = join(process.cwd(), 'dist', 'apps', 'istiod', 'main.js');
 const samples = join(process.cwd(), '..', 'shared', 'istio-corpus', 'samples');
 const LOOPBACK = ['--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--monitoring-addr', '127.0.0.1:0'];
 const NODE_ID = 'router~10.0.0.8~istio-ingressgateway-5d8c7b9f4-abcde.istio-system~istio-system.svc.cluster.local';
 
-/** A throwaway CA and a serving certificate for 127.0.0.1, made with the openssl CLI. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ecKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=test CA');
-  openssl('req', ...ecKey, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=istiod');
-  writeFileSync(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-set_serial',
-    '2',
-    '-days',
-    '1',
-    '-extfile',
-    'ext',
-    '-out',
-    'server.crt',
-  );
-  return { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
+/** Certificate files for the process under test; the directory goes with the test's own. */
+function makeCertificates(): { ca: string; cert: string; key: string; remove(): void } {
+  const certs = makeTestCertificates();
+  return { ca: certs.caCertFile, cert: certs.serverCertFile, key: certs.serverKeyFile, remove: certs.remove };
 }
 
 /** An AdmissionReview of a VirtualService whose only route has weight -1 (invalid). */
@@ -128,7 +107,7 @@ describe('istiod --config-dir with the validating webhook', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'istiod-app-'));
-    files = makeCertificates(dir);
+    files = makeCertificates();
     const config = join(dir, 'config');
     mkdirSync(config);
     writeFileSync(join(config, 'httpbin.yaml'), readFileSync(join(samples, 'httpbin', 'httpbin.yaml')));
@@ -142,6 +121,7 @@ describe('istiod --config-dir with the validating webhook', () => {
     ads?.close();
     running?.kill();
     rmSync(dir, { recursive: true, force: true });
+    files?.remove();
   });
 
   it('prints every bound port, becomes ready and counts a connected gateway', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { RouteConfiguration, TypeUrl, unpackAny, unpackAnyAs, type DiscoveryResponse } from '@mesh/xds';
-import { AdsStream, ControlPlaneProcess, httpGet, until, type Ports } from './testing/control-plane-process';
+import { AdsStream, ControlPlaneProcess, httpGet, until, type Ports } from '@mesh/testing';
 
 const bundle = join(process.cwd(), 'dist', 'apps', 'pilot', 'main.js');
 const meshctlBundle = join(process.cwd(), 'dist', 'apps', 'meshctl', 'main.js');

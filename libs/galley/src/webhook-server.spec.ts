@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { validateAdmissionObject } from './admission-validator';
 import { createValidationWebhook, type ValidationWebhook, type WebhookLog } from './webhook-server';
-import { makeTestCertificates, type TestCertificates } from './testing/openssl-certs';
+import { makeTestCertificates, type TestCertificates } from '@mesh/testing';
 
 const bookinfo = join(process.cwd(), '..', 'shared', 'istio-corpus', 'samples', 'bookinfo', 'networking');
 

@@ -1,6 +1,7 @@
 /**
  * @mesh/testing: test doubles and fixtures shared by specs and e2e suites (never by production
- * code). For now: StubControlPlane, a real gRPC ADS server serving hand-set Envoy resources.
+ * code): StubControlPlane, a real gRPC ADS server serving hand-set Envoy resources, and
+ * throwaway TLS certificates made with openssl.
  */
 export { StubControlPlane, type StubControlPlaneOptions, type StreamEvent } from './control-plane/stub-control-plane';
 export type { StubResource } from './control-plane/resource-store';
@@ -11,3 +12,5 @@ export {
   type RecordedResponse,
   type XdsProtocol,
 } from './control-plane/traffic-log';
+export { makeTestCertificates, type TestCertificates } from './certs/openssl-certs';
+export { AdsStream, ControlPlaneProcess, httpGet, sleep, until, type Ports } from './processes/control-plane-process';

@@ -1,6 +1,6 @@
 /**
- * For specs only (not exported from the lib): a throwaway CA and a server certificate for
- * localhost / 127.0.0.1, made with the openssl CLI in a temporary directory.
+ * A throwaway CA and a server certificate for localhost / 127.0.0.1, made with the openssl CLI in
+ * a temporary directory: real TLS for tests of webhooks and other HTTPS servers.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 export interface TestCertificates {
   readonly dir: string;
   readonly caCert: string;
+  readonly caCertFile: string;
   readonly serverCert: string;
   readonly serverKey: string;
   readonly serverCertFile: string;
@@ -18,7 +19,7 @@ export interface TestCertificates {
 }
 
 export function makeTestCertificates(): TestCertificates {
-  const dir = mkdtempSync(join(tmpdir(), 'galley-certs-'));
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-test-certs-'));
   const file = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -34,7 +35,7 @@ export function makeTestCertificates(): TestCertificates {
     '-days',
     '1',
     '-subj',
-    '/CN=galley test CA',
+    '/CN=mesh test CA',
     '-addext',
     'basicConstraints=critical,CA:TRUE',
     '-addext',
@@ -73,6 +74,7 @@ export function makeTestCertificates(): TestCertificates {
   return {
     dir,
     caCert: readFileSync(file('ca.crt'), 'utf8'),
+    caCertFile: file('ca.crt'),
     serverCert: readFileSync(file('server.crt'), 'utf8'),
     serverKey: readFileSync(file('server.key'), 'utf8'),
     serverCertFile: file('server.crt'),
