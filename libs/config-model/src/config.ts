@@ -25,6 +25,12 @@ export interface ConfigMeta {
   readonly resourceVersion: string;
   readonly generation?: number;
   readonly creationTimestamp?: string;
+  /**
+   * Set by the API server once deletion was requested (graceful termination, finalizers): the
+   * object still exists but is going away. Discovery reads it to stop sending traffic to a
+   * terminating Pod.
+   */
+  readonly deletionTimestamp?: string;
   readonly source?: SourceLocation;
 }
 

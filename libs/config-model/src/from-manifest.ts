@@ -47,7 +47,8 @@ export function configFromObject(object: Record<string, unknown>, options: FromO
   const { schema, version } = lookup;
 
   if (!isRecord(metadata)) return fail(['metadata'], 'metadata is required');
-  const { name, namespace, labels, annotations, resourceVersion, generation, creationTimestamp } = metadata;
+  const { name, namespace, labels, annotations, resourceVersion, generation, creationTimestamp, deletionTimestamp } =
+    metadata;
   if (typeof name !== 'string' || name === '') return fail(['metadata', 'name'], 'metadata.name is required');
   if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
     return fail(['metadata', 'name'], `"${name}" is not a valid name (lower-case DNS-1123 subdomain)`);
@@ -83,6 +84,7 @@ export function configFromObject(object: Record<string, unknown>, options: FromO
       typeof resourceVersion === 'string' && resourceVersion !== '' ? resourceVersion : (options.resourceVersion ?? ''),
     ...(typeof generation === 'number' ? { generation } : {}),
     ...(typeof creationTimestamp === 'string' ? { creationTimestamp } : {}),
+    ...(typeof deletionTimestamp === 'string' ? { deletionTimestamp } : {}),
     spec,
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
   };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configFromManifest } from './from-manifest';
+import { configFromManifest, configFromObject } from './from-manifest';
 import { formatIssue, formatPath } from './issues';
 import { parseManifests } from './manifest';
 
@@ -123,6 +123,27 @@ describe('configFromManifest', () => {
         source: { file: 'gw.yaml', line: 1 },
       }),
     });
+  });
+
+  it('carries the creation and deletion timestamps of a terminating object, and leaves them out when absent', () => {
+    const terminating = configFromObject({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'reviews-v1-0',
+        namespace: 'default',
+        creationTimestamp: '2026-01-02T03:04:05Z',
+        deletionTimestamp: '2026-01-02T04:00:00Z',
+      },
+      spec: { containers: [{ name: 'app' }] },
+    });
+    expect(terminating).toMatchObject({
+      ok: true,
+      config: { creationTimestamp: '2026-01-02T03:04:05Z', deletionTimestamp: '2026-01-02T04:00:00Z' },
+    });
+    const running = configFromObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} });
+    expect(running.ok && Object.keys(running.config)).not.toContain('deletionTimestamp');
+    expect(running.ok && Object.keys(running.config)).toContain('name');
   });
 
   it('names the resource, the field and the line of what is wrong', () => {

@@ -27,6 +27,22 @@ describe('proxyFromNode', () => {
     expect(grpc.generator).toBe('grpc');
   });
 
+  it('keeps the node locality, and none when the node sent only empty fields', () => {
+    const id = 'sidecar~10.0.0.5~reviews-v1-abc.default~default.svc.cluster.local';
+    expect(proxyFromNode(id, {}, { region: 'us-west1', zone: 'us-west1-a', subzone: 'rack-1' }).locality).toEqual({
+      region: 'us-west1',
+      zone: 'us-west1-a',
+      subzone: 'rack-1',
+    });
+    expect(proxyFromNode(id, {}, { region: 'us-west1' }).locality).toEqual({
+      region: 'us-west1',
+      zone: '',
+      subzone: '',
+    });
+    expect(proxyFromNode(id, {}, { region: '', zone: '', subzone: '' })).not.toHaveProperty('locality');
+    expect(proxyFromNode(id, {})).not.toHaveProperty('locality');
+  });
+
   it('rejects malformed node IDs with the reason', () => {
     expect(() => proxyFromNode('sidecar~10.0.0.5', {})).toThrow(NodeIdError);
     expect(() => proxyFromNode('waypoint~10.0.0.5~a.b~b.svc.cluster.local', {})).toThrow(

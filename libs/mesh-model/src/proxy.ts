@@ -2,6 +2,7 @@
  * A connected proxy as the control plane sees it: identity parsed from the xDS node ID and facts
  * from the node metadata. Istio's node ID: `<type>~<ip>~<pod>.<namespace>~<namespace>.svc.<domain>`.
  */
+import type { Locality } from './service';
 
 export type ProxyType = 'sidecar' | 'router';
 
@@ -21,6 +22,11 @@ export interface Proxy {
   readonly labels: Readonly<Record<string, string>>;
   readonly serviceAccount?: string;
   readonly clusterId?: string;
+  /**
+   * Where the proxy runs, from the xDS `Node.locality` (Envoy's `--service-zone` and friends;
+   * Istio's agent fills it). Absent when the node sent none or only empty fields.
+   */
+  readonly locality?: Locality;
   /** Raw node metadata (Struct as plain JSON) for generators that need more. */
   readonly metadata: Readonly<Record<string, unknown>>;
 }
@@ -36,10 +42,15 @@ export class NodeIdError extends Error {
 }
 
 /**
- * Builds a Proxy from an xDS node ID and metadata. A proxyless gRPC client announces itself with
- * metadata `GENERATOR: grpc`; its node ID follows the same shape.
+ * Builds a Proxy from an xDS node ID, metadata and locality (`Node.locality`, with xDS's
+ * `sub_zone` as `subzone`). A proxyless gRPC client announces itself with metadata
+ * `GENERATOR: grpc`; its node ID follows the same shape.
  */
-export function proxyFromNode(nodeId: string, metadata: Readonly<Record<string, unknown>>): Proxy {
+export function proxyFromNode(
+  nodeId: string,
+  metadata: Readonly<Record<string, unknown>>,
+  locality?: Partial<Locality>,
+): Proxy {
   const parts = nodeId.split('~');
   if (parts.length !== 4) throw new NodeIdError(nodeId, 'expected 4 parts separated by "~"');
   const [type, ip, workloadId, dnsDomain] = parts;
@@ -63,8 +74,18 @@ export function proxyFromNode(nodeId: string, metadata: Readonly<Record<string, 
     labels,
     serviceAccount: stringField(metadata, 'SERVICE_ACCOUNT'),
     clusterId: stringField(metadata, 'CLUSTER_ID'),
+    ...localityField(locality),
     metadata,
   };
+}
+
+/** `{ locality }` when the node said anything about it; proto3 leaves absent fields empty. */
+function localityField(locality: Partial<Locality> | undefined): { locality?: Locality } {
+  const region = locality?.region ?? '';
+  const zone = locality?.zone ?? '';
+  const subzone = locality?.subzone ?? '';
+  if (!region && !zone && !subzone) return {};
+  return { locality: { region, zone, subzone } };
 }
 
 function stringField(metadata: Readonly<Record<string, unknown>>, key: string): string | undefined {

@@ -96,6 +96,31 @@ describe('ServiceRegistry: ServiceEntry and WorkloadEntry', () => {
     expect(registry.endpoints('cache.example.com', 'http')[0].health).toBe('Healthy');
   });
 
+  it('drops a terminating Pod (deletionTimestamp set) from the entry endpoints, as if deleted', () => {
+    const registry = new ServiceRegistry();
+    registry.apply(add(serviceEntry('apps', 'cache', { workloadSelector: { labels: { app: 'cache' } } })));
+    const cache0 = pod('apps', 'cache-0', '10.1.1.1', { app: 'cache' });
+    const cache1 = pod('apps', 'cache-1', '10.1.1.2', { app: 'cache' });
+    registry.apply(add(cache0));
+    registry.apply(add(cache1));
+    expect(registry.endpoints('cache.example.com', 'http').map((e) => e.address)).toEqual(['10.1.1.1', '10.1.1.2']);
+
+    // Still Ready and still holding its IP while it shuts down: no longer an endpoint at all.
+    const terminating = { ...cache0, deletionTimestamp: '2026-01-02T03:04:05Z' };
+    const change = registry.apply(update(terminating, cache0));
+    expect(sorted(change.edsHosts)).toEqual(['cache.example.com']);
+    expect(registry.endpoints('cache.example.com', 'http').map((e) => e.address)).toEqual(['10.1.1.2']);
+    expect(registry.workloadInstances('apps').map((w) => w.name)).toEqual(['cache-1']);
+    // A ServiceEntry change re-selecting workloads does not bring it back.
+    registry.apply(
+      update(
+        serviceEntry('apps', 'cache', { workloadSelector: { labels: { app: 'cache' } }, exportTo: ['*'] }),
+        serviceEntry('apps', 'cache', { workloadSelector: { labels: { app: 'cache' } } }),
+      ),
+    );
+    expect(registry.endpoints('cache.example.com', 'http').map((e) => e.address)).toEqual(['10.1.1.2']);
+  });
+
   it('tells an endpoint-only change of a ServiceEntry from a change of its service definition', () => {
     const registry = new ServiceRegistry();
     const v1 = serviceEntry('default', 'api', { endpoints: [{ address: '1.1.1.1' }] });
@@ -202,7 +227,8 @@ describe('ServiceRegistry: Kubernetes', () => {
     expect(sorted(registry.apply(add(reviewsService)).edsHosts)).toEqual(['reviews.default.svc.cluster.local']);
     expect(registry.endpoints('reviews.default.svc.cluster.local', 'http')[0].labels).toEqual({});
     const podChange = registry.apply(add(pod('default', 'reviews-v1', '10.0.0.1', { app: 'reviews', version: 'v1' })));
-    expect(podChange.servicesChanged.size).toBe(0);
+    // The pod gives the endpoint its service account: the host's SANs change, so a full push.
+    expect(sorted(podChange.servicesChanged)).toEqual(['reviews.default.svc.cluster.local']);
     expect(sorted(podChange.edsHosts)).toEqual(['reviews.default.svc.cluster.local']);
     expect(registry.endpoints('reviews.default.svc.cluster.local', 'http')[0].labels).toEqual({
       app: 'reviews',
@@ -212,6 +238,68 @@ describe('ServiceRegistry: Kubernetes', () => {
     const deleted = registry.apply(remove(reviewsService));
     expect(sorted(deleted.servicesChanged)).toEqual(['reviews.default.svc.cluster.local']);
     expect(registry.endpoints('reviews.default.svc.cluster.local', 'http')).toEqual([]);
+  });
+
+  it('makes a change of the service accounts behind a host a full push, keeping other endpoint changes EDS-only', () => {
+    const registry = new ServiceRegistry();
+    const host = 'reviews.default.svc.cluster.local';
+    registry.apply(add(reviewsService));
+    const ports = [{ name: 'http', port: 9080 }];
+    registry.apply(add(pod('default', 'reviews-v1', '10.0.0.1', { app: 'reviews' }, { serviceAccount: 'reviews' })));
+    registry.apply(add(pod('default', 'reviews-v2', '10.0.0.2', { app: 'reviews' }, { serviceAccount: 'reviews' })));
+    registry.apply(add(pod('default', 'reviews-v3', '10.0.0.3', { app: 'reviews' }, { serviceAccount: 'reviews-v3' })));
+    const slice1 = endpointSlice('default', 'reviews-a', 'reviews', ports, [{ ip: '10.0.0.1', pod: 'reviews-v1' }]);
+    registry.apply(add(slice1));
+
+    // A new pod running as the same account: endpoints only, an incremental push.
+    const slice2 = endpointSlice('default', 'reviews-a', 'reviews', ports, [
+      { ip: '10.0.0.1', pod: 'reviews-v1' },
+      { ip: '10.0.0.2', pod: 'reviews-v2' },
+    ]);
+    const sameAccounts = registry.apply(update(slice2, slice1));
+    expect(sameAccounts.servicesChanged.size).toBe(0);
+    expect(sameAccounts.configsUpdated.size).toBe(0);
+    expect(sorted(sameAccounts.edsHosts)).toEqual([host]);
+    expect(pushRequestForRegistryUpdate(sameAccounts, 0)).toMatchObject({ full: false, reasons: { endpoint: 1 } });
+
+    // A new pod running as another account: the SANs clusters verify change, a full push.
+    const slice3 = endpointSlice('default', 'reviews-a', 'reviews', ports, [
+      { ip: '10.0.0.1', pod: 'reviews-v1' },
+      { ip: '10.0.0.2', pod: 'reviews-v2' },
+      { ip: '10.0.0.3', pod: 'reviews-v3' },
+    ]);
+    const newAccount = registry.apply(update(slice3, slice2));
+    expect(sorted(newAccount.servicesChanged)).toEqual([host]);
+    expect(sorted(newAccount.configsUpdated)).toEqual(['Service/default/reviews']);
+    expect(sorted(newAccount.edsHosts)).toEqual([host]);
+    expect(pushRequestForRegistryUpdate(newAccount, 0)).toMatchObject({
+      full: true,
+      reasons: { service: 1 },
+      configsUpdated: new Set(['Service/default/reviews']),
+      edsHosts: new Set([host]),
+    });
+
+    // Removing the only endpoint of that account is a full push too; removing one of two is not.
+    expect(sorted(registry.apply(update(slice2, slice3)).servicesChanged)).toEqual([host]);
+    expect(registry.apply(update(slice1, slice2)).servicesChanged.size).toBe(0);
+  });
+
+  it('keeps a terminating pod behind a Service as its EndpointSlice says (serving and terminating → Draining)', () => {
+    const registry = new ServiceRegistry();
+    registry.apply(add(reviewsService));
+    const running = pod('default', 'reviews-v1', '10.0.0.1', { app: 'reviews', version: 'v1' });
+    registry.apply(add({ ...running, deletionTimestamp: '2026-01-02T03:04:05Z' }));
+    const ports = [{ name: 'http', port: 9080 }];
+    registry.apply(
+      add(
+        endpointSlice('default', 'reviews-a', 'reviews', ports, [
+          { ip: '10.0.0.1', pod: 'reviews-v1', ready: false, serving: true, terminating: true },
+        ]),
+      ),
+    );
+    expect(registry.endpoints('reviews.default.svc.cluster.local', 'http')).toMatchObject([
+      { address: '10.0.0.1', health: 'Draining', labels: { version: 'v1' }, serviceAccount: 'default' },
+    ]);
   });
 
   it('gives a Kubernetes Service the WorkloadEntries its selector matches (VMs behind a Service)', () => {

@@ -3,7 +3,11 @@
  * and WorkloadEntries in, Services and endpoints out. Fed one config change at a time (`apply`),
  * it tells what the change did:
  * - a Service definition added, removed or changed → `servicesChanged` (a full push);
- * - only endpoints changed → `edsHosts` (an incremental EDS push).
+ * - only endpoints changed → `edsHosts` (an incremental EDS push);
+ * - endpoints changed so that the set of service accounts a host's endpoints run as differs →
+ *   also `servicesChanged`: clusters verify the upstream identities (SANs) computed from those
+ *   accounts, so CDS must be pushed again, as Istio does (an EDS-only push would leave proxies
+ *   rejecting the new identity, or still trusting the removed one).
  *
  * Endpoints are sharded by source (see endpoint-shards.ts) and every change recomputes only the
  * sources it touches: an EndpointSlice change → that slice; a Pod change → the slices pointing at
@@ -21,7 +25,7 @@ import {
   type Kind,
 } from '@mesh/config-model';
 import type { ConfigChange, ConfigSnapshotSource } from '../config-source';
-import { byCreation, sortedByCreation } from '../ordering';
+import { byCreation, compareText, sortedByCreation } from '../ordering';
 import { pushRequest, type PushRequest } from '../push-request';
 import type { Endpoint, Service } from '../service';
 import { EndpointShards, type HostEndpoints } from './endpoint-shards';
@@ -98,6 +102,8 @@ export class ServiceRegistry implements ServiceDiscovery {
   private readonly servicesBySource = new Map<string, readonly Service[]>();
   private readonly servicesByHost = new Map<string, Service[]>();
   private readonly shards = new EndpointShards();
+  /** hostname → the service accounts its endpoints run as (`ns/sa`, sorted, `,`-joined); absent = none. */
+  private readonly accountsByHost = new Map<string, string>();
   private sortedServices: readonly Service[] | undefined;
 
   constructor(options: ServiceRegistryOptions = {}) {
@@ -116,6 +122,7 @@ export class ServiceRegistry implements ServiceDiscovery {
     for (const kind of REGISTRY_KINDS) {
       for (const config of source.list(kind)) this.applyTo({ type: 'add', config }, update);
     }
+    this.noteIdentityChanges(update);
     return update;
   }
 
@@ -123,6 +130,7 @@ export class ServiceRegistry implements ServiceDiscovery {
   apply(change: ConfigChange): RegistryUpdate {
     const update = new UpdateBuilder();
     this.applyTo(change, update);
+    this.noteIdentityChanges(update);
     return update;
   }
 
@@ -313,6 +321,38 @@ export class ServiceRegistry implements ServiceDiscovery {
       }
     }
     update.eds(this.shards.replace(workload.key, endpoints));
+  }
+
+  /**
+   * Promotes hosts whose endpoints now run as a different set of service accounts from
+   * endpoints-only to service changes (a full push): CDS carries the SANs a client verifies
+   * (`PushContext.serviceAccountsFor`). The services' source keys go to `configsUpdated` so the
+   * push reaches exactly the proxies that see them. A host with no service has no cluster to fix.
+   */
+  private noteIdentityChanges(update: UpdateBuilder): void {
+    for (const hostname of update.edsHosts) {
+      const before = this.accountsByHost.get(hostname) ?? '';
+      const after = this.serviceAccountsOfHost(hostname);
+      if (after === before) continue;
+      if (after) this.accountsByHost.set(hostname, after);
+      else this.accountsByHost.delete(hostname);
+      const services = this.servicesByHost.get(hostname) ?? [];
+      if (services.length === 0) continue;
+      update.servicesChanged.add(hostname);
+      for (const service of services) update.configsUpdated.add(service.sourceKey);
+    }
+  }
+
+  private serviceAccountsOfHost(hostname: string): string {
+    const accounts = new Set<string>();
+    for (const byPort of this.shards.view(hostname)?.values() ?? []) {
+      for (const endpoints of byPort.values()) {
+        for (const endpoint of endpoints) {
+          if (endpoint.serviceAccount) accounts.add(`${endpoint.namespace}/${endpoint.serviceAccount}`);
+        }
+      }
+    }
+    return [...accounts].sort(compareText).join(',');
   }
 
   private setWorkload(namespace: string, key: string, workload: WorkloadInstance | undefined): void {

@@ -103,9 +103,12 @@ export function workloadFromWorkloadEntry(config: ConfigOfKind<'WorkloadEntry'>)
 /**
  * A Pod as a workload for ServiceEntry selection: its IP, labels, service account and
  * readiness (a pod that is not Ready is kept, marked Unhealthy). Undefined, with no issue, while
- * the pod has no IP yet.
+ * the pod has no IP yet, and once it is terminating (`deletionTimestamp` set): Istio drops such a
+ * pod from workload instances at once, like a deleted one, since it may stop serving at any
+ * moment. (A pod behind a Service leaves through its EndpointSlice's `terminating` condition.)
  */
 export function workloadFromPod(config: ConfigOfKind<'Pod'>): { workload?: WorkloadInstance; issues: ConfigIssue[] } {
+  if (config.deletionTimestamp) return { issues: [] };
   const { value: status, issues } = podStatusOf(config);
   const address = status.podIP ?? status.podIPs?.[0]?.ip;
   if (!address) return { issues };

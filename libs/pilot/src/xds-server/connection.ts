@@ -299,7 +299,11 @@ export abstract class XdsConnection<P extends PushContextLike, Req = unknown, Re
       return undefined;
     }
     try {
-      this.proxyValue = proxyFromNode(nodeId, plainMetadata(node?.metadata));
+      this.proxyValue = proxyFromNode(nodeId, plainMetadata(node?.metadata), {
+        region: node?.locality?.region,
+        zone: node?.locality?.zone,
+        subzone: node?.locality?.subZone,
+      });
     } catch (error) {
       if (!(error instanceof NodeIdError)) throw error;
       this.context.logger.warn('rejected stream with an invalid node ID', { peer: this.peer, error: error.message });

@@ -15,12 +15,13 @@ function stringOf(value: unknown): string {
 }
 
 /**
- * Where the proxy runs. Envoy announces it in `Node.locality`; the ADS server gives generators the
- * node metadata, where this reads `LOCALITY` (`region/zone/subzone`, or an object with `region`,
- * `zone`, `subZone`/`subzone`), then the workload's labels (`istio-locality`, else the topology
- * labels). Undefined when none says anything.
+ * Where the proxy runs: `proxy.locality` (the xDS `Node.locality` Envoy and Istio's agent
+ * announce) first; else node metadata `LOCALITY` (`region/zone/subzone`, or an object with
+ * `region`, `zone`, `subZone`/`subzone`); else the workload's labels (`istio-locality`, else the
+ * topology labels). Undefined when none says anything.
  */
 export function proxyLocality(proxy: Proxy): Locality | undefined {
+  if (proxy.locality) return proxy.locality;
   const fromMetadata = proxy.metadata.LOCALITY;
   if (typeof fromMetadata === 'string') return parseLocality(fromMetadata);
   if (typeof fromMetadata === 'object' && fromMetadata !== null && !Array.isArray(fromMetadata)) {
