@@ -165,7 +165,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const ready = controller.start().then(() => {
     const rejected = store.rejected();
     if (rejected.length > 0) {
-      logger.warn(`${rejected.length} config objects refused (invalid, unparseable or conflicting); they are not served`);
+      logger.warn(
+        `${rejected.length} config objects refused (invalid, unparseable or conflicting); they are not served`,
+      );
       for (const issue of rejected) logger.warn(`refused: ${formatIssue(issue)}`);
     }
     logger.info('ready', { version: controller.pushContext?.version });
