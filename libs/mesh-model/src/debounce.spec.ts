@@ -1,4 +1,4 @@
-import { FakeClock } from '../testdata/fake-clock';
+import { FakeClock } from '@mesh/testing';
 import { Debouncer, type DebouncedBatch } from './debounce';
 import { pushRequest, type PushRequest } from './push-request';
 

@@ -14,3 +14,4 @@ export {
 } from './control-plane/traffic-log';
 export { makeTestCertificates, type TestCertificates } from './certs/openssl-certs';
 export { AdsStream, ControlPlaneProcess, httpGet, sleep, until, type Ports } from './processes/control-plane-process';
+export { FakeClock } from './clock/fake-clock';

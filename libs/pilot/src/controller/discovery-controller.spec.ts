@@ -8,7 +8,7 @@ import { validateConfig } from '@mesh/config-validation';
 import { TypeUrl } from '@mesh/xds';
 import { ControllerMetricsRecorder } from './controller-metrics';
 import { DiscoveryController } from './discovery-controller';
-import { ManualClock } from './testing/manual-clock';
+import { FakeClock } from '@mesh/testing';
 import { object, reviewsEntry, reviewsWorkload, routeToReviews, sidecarProxy } from './testing/mesh-objects';
 import { RecordingGenerators } from './testing/recording-generators';
 import { RecordingServer } from './testing/recording-server';
@@ -28,7 +28,7 @@ async function setUp(initial: Parameters<MemoryConfigStore['create']>[0][] = [])
   const generators = new RecordingGenerators();
   const registry = generators.registry();
   const server = new RecordingServer(registry, [REVIEWS_CLUSTER]);
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const metrics = new ControllerMetricsRecorder();
   const controller = new DiscoveryController({
     store,

@@ -1,5 +1,8 @@
-/** A manual clock for the debouncer: time moves only when `advance` is called. */
-import type { DebounceClock } from '../src/debounce';
+/**
+ * A manual clock for debouncers and other timer users: time moves only when `advance` is called.
+ * It has the shape of mesh-model's DebounceClock without importing it (mesh-model's own specs use
+ * this clock, so an import would make the two projects depend on each other).
+ */
 
 interface Timer {
   readonly id: number;
@@ -7,7 +10,7 @@ interface Timer {
   readonly callback: () => void;
 }
 
-export class FakeClock implements DebounceClock {
+export class FakeClock {
   private time = 0;
   private nextId = 1;
   private timers: Timer[] = [];
