@@ -117,9 +117,12 @@ export class DeltaConnection<P extends PushContextLike> extends XdsConnection<
       }
     }
     const removed: string[] = [];
-    for (const [name, had] of state.deltaSent) if (had !== TOLD_ABSENT && !current.has(name)) removed.push(name);
+    // A partial result says nothing of the resources it leaves out: they are unchanged, not gone.
+    if (!generated.partial) {
+      for (const [name, had] of state.deltaSent) if (had !== TOLD_ABSENT && !current.has(name)) removed.push(name);
+    }
     // A named subscription to something that does not exist is answered with its removal, once.
-    if (!state.wildcard) {
+    if (!state.wildcard && !generated.partial) {
       for (const name of state.names) if (!current.has(name) && !state.deltaSent.has(name)) removed.push(name);
     }
     const firstAnswer = state.sentNonce === '' && mode === 'request';

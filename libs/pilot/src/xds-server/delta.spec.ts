@@ -80,6 +80,24 @@ describe('DiscoveryServer, delta', () => {
     expect(await stream.quiet()).toEqual([]);
   });
 
+  it('sends a partial (incremental EDS) result as updates only, removing nothing it left out', async () => {
+    fx.generators.partialIncrementalEndpoints = true;
+    const stream = fx.client().delta();
+    stream.send({ node, typeUrl: TypeUrl.ClusterLoadAssignment, resourceNamesSubscribe: [REVIEWS, RATINGS] });
+    const first = await stream.next();
+    expect(names(first)).toEqual([RATINGS, REVIEWS].sort());
+    stream.send(ack(first));
+    await eventually(() => fx.server.syncz()[0]?.types.find((t) => t.ackedNonce === first.nonce));
+    fx.generators.endpoints.set(REVIEWS, endpoints(REVIEWS, '10.1.0.9'));
+
+    fx.server.pushAll(endpointPush('reviews.default.svc.cluster.local'), { version: 'v2' });
+    const update = await stream.next();
+
+    expect(names(update)).toEqual([REVIEWS]);
+    expect(update.removedResources).toEqual([]);
+    expect(fx.server.syncz()[0].types[0].sentResources).toBe(2);
+  });
+
   it('sends the names of removed resources in removed_resources', async () => {
     const { stream } = await wildcardClusters();
     fx.generators.clusters.delete(RATINGS);

@@ -39,6 +39,13 @@ export interface GeneratedResources {
    * for pushes; when the client is waiting for an answer (a new subscription) `resources` is sent.
    */
   readonly noChange?: boolean;
+  /**
+   * `resources` are only those the push changed; the proxy's other resources of the type are
+   * unchanged (an incremental EDS push). The xDS protocol lets a state-of-the-world response of a
+   * non-wildcard type (EDS, RDS, SDS) carry a subset: the client does not delete what is absent.
+   * A delta stream sends these as updates and removes nothing. Never set for LDS or CDS.
+   */
+  readonly partial?: boolean;
 }
 
 export interface Generator<P extends PushContextLike = PushContextLike> {

@@ -103,7 +103,8 @@ export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, 
     state.sentNonce = nonce;
     state.sentVersion = push.version;
     state.sentAt = new Date();
-    state.sentCount = generated.resources.length;
+    // A partial (incremental EDS) response updates some resources; the proxy keeps the others.
+    if (!generated.partial) state.sentCount = generated.resources.length;
     const response: DiscoveryResponse = {
       versionInfo: push.version,
       typeUrl: state.typeUrl,

@@ -238,6 +238,24 @@ describe('DiscoveryServer, state of the world', () => {
     expect(fx.server.pushAll(endpointPush(), { version: 'v1' })).toBe(0);
   });
 
+  it('sends only the changed assignments when the EDS generator answers partially, and keeps the count', async () => {
+    fx.generators.partialIncrementalEndpoints = true;
+    const stream = fx.client().sotw();
+    await subscribeAll(stream);
+    await eventually(() => (fx.server.syncz()[0].types.every((t) => t.ackedNonce === t.sentNonce) ? true : undefined));
+    const edsState = () => fx.server.syncz()[0].types.find((t) => t.typeUrl === TypeUrl.ClusterLoadAssignment)!;
+    const countBefore = edsState().sentResources;
+    expect(countBefore).toBeGreaterThan(1);
+    fx.generators.endpoints.set(REVIEWS, endpoints(REVIEWS, '10.1.0.7'));
+
+    fx.server.pushAll(endpointPush('reviews.default.svc.cluster.local'), { version: 'v1' });
+    const pushed = await stream.next();
+
+    expect(pushed.typeUrl).toBe(TypeUrl.ClusterLoadAssignment);
+    expect(pushed.resources!.map((a) => unpackAnyAs(ClusterLoadAssignment, a).clusterName)).toEqual([REVIEWS]);
+    expect(edsState().sentResources).toBe(countBefore);
+  });
+
   it('unsubscribes a named type when the client asks for no names', async () => {
     const stream = fx.client().sotw();
     stream.send(request(TypeUrl.RouteConfiguration, { node, resourceNames: ['9080'] }));

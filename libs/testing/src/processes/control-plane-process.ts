@@ -36,6 +36,11 @@ export class ControlPlaneProcess {
     return { process: running, ports };
   }
 
+  /** The OS process ID (benchmarks read its CPU time and memory from /proc). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get stdout(): string {
     return this.stdoutText;
   }

@@ -16,6 +16,7 @@ import { Cluster, packAny } from '@mesh/xds';
 import type { GeneratedResource, GeneratedResources, Generator, WatchedResource } from '../../xds-server/generator';
 import { CrossPushCache, identityOf, newResourceVersion, ruleKey } from '../common/cross-push-cache';
 import { ProxyViewCache, proxyViewKey } from '../common/proxy-view-cache';
+import { clustersUnaffected } from '../common/push-scope';
 import { serviceTargetsFor } from '../common/service-targets';
 import { endpointProxyKey, endpointViewOf, type EndpointView } from '../endpoint/load-assignment';
 import { blackHoleCluster, inboundPassthroughCluster, passthroughCluster } from './fixed-clusters';
@@ -120,6 +121,7 @@ export class EnvoyClusterGenerator implements Generator<PushContext> {
     if (!request.full && !clustersDependOnEndpoints(push, proxy, request.edsHosts)) {
       return { resources: [], noChange: true };
     }
+    if (clustersUnaffected(proxy, request)) return { resources: [], noChange: true };
     return { resources: selectNames(this.clusters(proxy, push), watched) };
   }
 

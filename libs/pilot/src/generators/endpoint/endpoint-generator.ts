@@ -7,7 +7,9 @@
  *   the client stops waiting and has no endpoints, rather than timing out on a missing resource.
  * - A wildcard request (no names; Envoy never sends one for EDS) gets the proxy's EDS clusters.
  * - An incremental push whose changed hosts are not among the requested clusters answers
- *   `noChange`; otherwise everything requested is sent (state of the world needs all of it).
+ *   `noChange`; otherwise only the assignments of the changed hosts are sent, marked `partial`
+ *   (as Istio does: for EDS a state-of-the-world response may carry a subset, and sending every
+ *   assignment to every proxy for one endpoint change would not scale).
  */
 import type { Endpoint, Proxy, PushContext, PushRequest, Service } from '@mesh/mesh-model';
 import { ClusterLoadAssignment, packAny } from '@mesh/xds';
@@ -15,6 +17,7 @@ import { Cluster_DiscoveryType } from '@mesh/xds/generated/envoy/config/cluster/
 import type { GeneratedResource, GeneratedResources, Generator, WatchedResource } from '../../xds-server/generator';
 import { CrossPushCache, identityOf, newResourceVersion, ruleKey } from '../common/cross-push-cache';
 import { ProxyViewCache, proxyViewKey } from '../common/proxy-view-cache';
+import { clustersUnaffected } from '../common/push-scope';
 import { discoveryTypeOf } from '../cluster/outbound-cluster';
 import { outboundTargetForName, outboundTargets } from '../cluster/outbound-targets';
 import { parseClusterName } from '../naming';
@@ -81,17 +84,19 @@ export class EndpointGenerator implements Generator<PushContext> {
   private readonly wildcards = new ProxyViewCache<readonly string[]>();
 
   generate(proxy: Proxy, watched: WatchedResource, push: PushContext, request: PushRequest): GeneratedResources {
+    if (clustersUnaffected(proxy, request)) return { resources: [], noChange: true };
     const viewKey = proxyViewKey(push, proxy);
     const names =
       watched.resourceNames.size > 0 ? [...watched.resourceNames] : this.wildcardNames(push, proxy, viewKey);
     if (!request.full && !touches(names, request.edsHosts)) return { resources: [], noChange: true };
+    const wanted = request.full ? names : names.filter((name) => touches([name], request.edsHosts));
     const views = this.byView.for(push);
     let cache = views.get(viewKey);
     if (!cache) views.set(viewKey, (cache = new Map()));
     const shared = this.shared.for(push);
     let view: EndpointView | undefined;
     const resources: GeneratedResource[] = [];
-    for (const name of names) {
+    for (const name of wanted) {
       let entry = cache.get(name);
       if (entry?.service && !sameEndpoints(entry.endpoints, push.endpointsForServicePort(entry.service, entry.port))) {
         entry = undefined;
@@ -103,7 +108,7 @@ export class EndpointGenerator implements Generator<PushContext> {
       }
       resources.push(entry.resource);
     }
-    return { resources };
+    return request.full ? { resources } : { resources, partial: true };
   }
 
   private wildcardNames(push: PushContext, proxy: Proxy, viewKey: string): readonly string[] {

@@ -70,12 +70,18 @@ it('rebuilds only the assignment whose endpoints changed, and gives it a new ver
   expect([...update.edsHosts]).toEqual(['a.apps.svc.cluster.local']);
   const next = push.updateEndpoints(update.edsHosts, registry, '2');
   const request = pushRequest({ reason: 'endpoint', start: 0, full: false, edsHosts: update.edsHosts });
-  const [a2, b2] = generator.generate(proxy, watched, next, request).resources;
-
+  const incremental = generator.generate(proxy, watched, next, request);
+  // Only the changed host's assignment is sent, marked partial (B is unchanged, not removed).
+  expect(incremental).toEqual({ resources: [expect.objectContaining({ name: A })], partial: true });
+  const [a2] = incremental.resources;
   expect(addresses(a1)).toEqual(['10.0.1.1']);
   expect(addresses(a2)).toEqual(['10.0.1.2']);
   expect(a2.version).not.toBe(a1.version);
-  expect(b2).toBe(b1);
+
+  // Asked in full afterwards, B is the very resource built before (reused, same version).
+  const [a3, b3] = generator.generate(proxy, watched, next, full).resources;
+  expect(a3).toBe(a2);
+  expect(b3).toBe(b1);
 });
 
 it('rebuilds everything after a config change (a new rule may change any cluster)', () => {

@@ -7,7 +7,9 @@
 import type { Proxy, PushContext } from '@mesh/mesh-model';
 import { packAny } from '@mesh/xds';
 import { Listener } from '@mesh/xds/generated/envoy/config/listener/v3/listener';
-import type { GeneratedResources, Generator, WatchedResource } from '../../xds-server/generator';
+import type { GeneratedResource, GeneratedResources, Generator, WatchedResource } from '../../xds-server/generator';
+import { ProxyViewCache, proxyViewKey } from '../common/proxy-view-cache';
+import { serviceTargetsFor } from '../common/service-targets';
 import { gatewayListeners } from './gateway-listeners';
 import { grpcListeners } from './grpc-listeners';
 import { sidecarInboundListeners } from './sidecar-inbound';
@@ -24,16 +26,50 @@ export function buildListeners(push: PushContext, proxy: Proxy): Listener[] {
 }
 
 function toResources(listeners: readonly Listener[]): GeneratedResources {
-  return {
-    resources: listeners.map((listener) => ({ name: listener.name ?? '', resource: packAny(Listener, listener) })),
-  };
+  return { resources: listeners.map(listenerResource) };
+}
+
+function listenerResource(listener: Listener): GeneratedResource {
+  return { name: listener.name ?? '', resource: packAny(Listener, listener) };
+}
+
+/**
+ * A sidecar's outbound listeners and virtualOutbound read the proxy only through its view (namespace,
+ * Sidecar, labels), its interception mode and, for headless services, its own address (it gets no
+ * listener for itself): proxies alike share them, built and encoded once per PushContext. The
+ * inbound listeners depend on the proxy's own workload and are built per proxy.
+ */
+const sharedOutbound = new ProxyViewCache<readonly GeneratedResource[]>();
+
+function outboundViewKey(push: PushContext, proxy: Proxy): string {
+  const ownHeadless = serviceTargetsFor(push, proxy.ipAddresses).some(
+    (target) => target.service.resolution === 'Passthrough' && target.service.addresses.length === 0,
+  );
+  return [
+    proxyViewKey(push, proxy),
+    proxy.metadata.INTERCEPTION_MODE ?? '',
+    ownHeadless ? proxy.ipAddresses.join(',') : '',
+  ].join('\u0000');
+}
+
+function sidecarListenerResources(push: PushContext, proxy: Proxy): GeneratedResource[] {
+  const view = sharedOutbound.view(push, outboundViewKey(push, proxy));
+  let outbound = view.get('');
+  if (!outbound) {
+    outbound = [...sidecarOutboundListeners(push, proxy), virtualOutboundListener(push, proxy)].map(listenerResource);
+    view.set('', outbound);
+  }
+  return [...sidecarInboundListeners(push, proxy).map(listenerResource), ...outbound];
 }
 
 export const listenerGenerator: Generator<PushContext> = {
   generate(proxy: Proxy, watched: WatchedResource, push: PushContext): GeneratedResources {
-    const all = buildListeners(push, proxy);
+    const all =
+      proxy.type === 'router'
+        ? toResources(buildListeners(push, proxy)).resources
+        : sidecarListenerResources(push, proxy);
     const wanted = watched.resourceNames;
-    return toResources(wanted.size === 0 ? all : all.filter((l) => wanted.has(l.name ?? '')));
+    return { resources: wanted.size === 0 ? all : all.filter((l) => wanted.has(l.name)) };
   },
 };
 

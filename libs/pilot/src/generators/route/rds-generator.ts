@@ -5,12 +5,13 @@
  * for it. A wildcard request (unusual for RDS) gets every name the proxy's listeners use.
  */
 import { isHttpProtocol } from '@mesh/config-model';
-import type { Proxy, PushContext } from '@mesh/mesh-model';
+import type { Proxy, PushContext, PushRequest } from '@mesh/mesh-model';
 import { packAny } from '@mesh/xds';
 import { RouteConfiguration } from '@mesh/xds/generated/envoy/config/route/v3/route';
 import type { GeneratedResource, GeneratedResources, Generator, WatchedResource } from '../../xds-server/generator';
 import { gatewayServersFor } from '../common/gateway-servers';
 import { ProxyViewCache, proxyViewKey } from '../common/proxy-view-cache';
+import { routesUnaffected } from '../common/push-scope';
 import { outboundRouteName } from '../naming';
 import { gatewayRouteConfiguration } from './gateway-routes';
 import { grpcRouteConfiguration } from './grpc-routes';
@@ -77,7 +78,8 @@ export function buildGrpcRouteConfigurations(
 }
 
 export const routeGenerator: Generator<PushContext> = {
-  generate(proxy: Proxy, watched: WatchedResource, push: PushContext): GeneratedResources {
+  generate(proxy: Proxy, watched: WatchedResource, push: PushContext, request: PushRequest): GeneratedResources {
+    if (routesUnaffected(request)) return { resources: [], noChange: true };
     const names = watched.resourceNames.size > 0 ? [...watched.resourceNames] : routeNamesFor(push, proxy);
     return cached(push, proxy, names, (name) =>
       proxy.type === 'router'
@@ -89,7 +91,8 @@ export const routeGenerator: Generator<PushContext> = {
 
 /** gRPC clients always name the route configuration their listener points at; nothing for a wildcard. */
 export const grpcRouteGenerator: Generator<PushContext> = {
-  generate(proxy: Proxy, watched: WatchedResource, push: PushContext): GeneratedResources {
+  generate(proxy: Proxy, watched: WatchedResource, push: PushContext, request: PushRequest): GeneratedResources {
+    if (routesUnaffected(request)) return { resources: [], noChange: true };
     return cached(push, proxy, [...watched.resourceNames], (name) => grpcRouteConfiguration(push, proxy, name));
   },
 };

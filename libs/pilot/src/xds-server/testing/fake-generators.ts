@@ -94,6 +94,11 @@ export class FakeGenerators {
   readonly gate = new Gate();
   /** When set, generators of this type throw it. */
   failType: string | undefined;
+  /**
+   * Like pilot's EDS generator: an incremental push answers only the assignments of the changed
+   * hosts (cluster names ending in `|<host>`), marked partial.
+   */
+  partialIncrementalEndpoints = false;
 
   registry(): GeneratorRegistry<TestPushContext> {
     const registry = new GeneratorRegistry<TestPushContext>();
@@ -139,13 +144,15 @@ export class FakeGenerators {
         });
         await this.gate.wait();
         if (this.failType === typeUrl) throw new Error(`fake generator for ${typeUrl} failed`);
-        const names = watched.resourceNames.size === 0 ? [...store.keys()] : [...watched.resourceNames];
+        let names = watched.resourceNames.size === 0 ? [...store.keys()] : [...watched.resourceNames];
+        const partial = this.partialIncrementalEndpoints && typeUrl === TypeUrl.ClusterLoadAssignment && !request.full;
+        if (partial) names = names.filter((name) => request.edsHosts.has(name.slice(name.lastIndexOf('|') + 1)));
         const resources = [];
         for (const name of names) {
           const message = store.get(name);
           if (message !== undefined) resources.push({ name, resource: packAny(codec, message) });
         }
-        return { resources };
+        return partial ? { resources, partial } : { resources };
       },
     };
   }
