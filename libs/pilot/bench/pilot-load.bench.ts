@@ -28,6 +28,8 @@ const PROXIES = Number(process.env.BENCH_PROXIES ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECT_BATCH = Number(process.env.BENCH_CONNECT_BATCH ?? 100);
 const ISTIOD = process.env.BENCH_ISTIOD ?? 'dist/apps/istiod/main.js';
+/** sotw, delta or mixed (every other proxy). */
+const PROTOCOL = process.env.BENCH_PROTOCOL ?? 'mixed';
 const SYNC_TIMEOUT_MS = 300_000;
 const CHANGE_TIMEOUT_MS = 60_000;
 /** After the last proxy converged: how long to keep counting bytes of the same push. */
@@ -61,8 +63,8 @@ async function connectAll(address: string): Promise<SimulatedProxy[]> {
   for (let start = 0; start < PROXIES; start += CONNECT_BATCH) {
     const batch: SimulatedProxy[] = [];
     for (let i = start; i < Math.min(PROXIES, start + CONNECT_BATCH); i++) {
-      const proxy =
-        i % 2 === 0 ? new SotwProxy(address, sidecarNode(i, 'sotw')) : new DeltaProxy(address, sidecarNode(i, 'delta'));
+      const sotw = PROTOCOL === 'sotw' || (PROTOCOL === 'mixed' && i % 2 === 0);
+      const proxy = sotw ? new SotwProxy(address, sidecarNode(i, 'sotw')) : new DeltaProxy(address, sidecarNode(i, 'delta'));
       proxy.start();
       batch.push(proxy);
     }
@@ -135,6 +137,13 @@ function summarize(name: string, results: readonly ChangeResult[]) {
   return summary;
 }
 
+/** istiod's V8 heap in use (MB), from its Prometheus endpoint. */
+async function heapUsedMb(monitoringPort: number): Promise<number> {
+  const { text } = await httpGet(monitoringPort, '/metrics');
+  const match = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  return match ? Number(match[1]) / 1e6 : NaN;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pilot-'));
   writeMesh(dir, SERVICES);
@@ -171,7 +180,7 @@ async function main(): Promise<void> {
     );
     log(
       `initial sync: ${proxies.length} proxies in ${(syncMs / 1000).toFixed(1)} s, ` +
-        `${(initialBytes / proxies.length / 1e6).toFixed(2)} MB per proxy (${perType.join(', ')}); istiod RSS ${synced.rss.toFixed(0)} MB`,
+        `${(initialBytes / proxies.length / 1e6).toFixed(2)} MB per proxy (${perType.join(', ')}); istiod RSS ${synced.rss.toFixed(0)} MB, heap used ${(await heapUsedMb(ports.monitoring)).toFixed(0)} MB`,
     );
 
     const target = 0;

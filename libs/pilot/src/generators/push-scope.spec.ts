@@ -39,6 +39,14 @@ describe('push scope by changed kinds', () => {
     expect(result.resources.map((r) => r.name)).toContain('outbound|9080||productpage.default.svc.cluster.local');
   });
 
+  it('regenerates a sidecar’s clusters on a VirtualService change when a Sidecar resource scopes it', () => {
+    // A Sidecar's egress hosts import the destinations of the VirtualServices they select.
+    const scoped = scenarioPush('sidecar-scope');
+    const team = scenarioProxy(scoped.scenario, 'team-sidecar');
+    expect(scoped.push.sidecarScopeFor(team).sidecar).toBeDefined();
+    expect(generateClusters(scoped.push, team, [], changed('VirtualService/team/api')).noChange).toBeUndefined();
+  });
+
   it('regenerates clusters when a DestinationRule is among the changes', () => {
     expect(generateClusters(push, sidecar, [], changed(VS, DR)).noChange).toBeUndefined();
   });

@@ -7,7 +7,6 @@ import { performance } from 'node:perf_hooks';
 import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import { NodeIdError, proxyFromNode, pushRequest, type Proxy, type PushRequest } from '@mesh/mesh-model';
 import { sortByPushOrder, TypeUrl, type Node } from '@mesh/xds';
-import type { ControlPlane } from '@mesh/xds/generated/envoy/config/core/v3/base';
 import type { GeneratedResources, GeneratorRegistry, PushContextLike } from './generator';
 import type { LogFields, XdsLogger } from './logger';
 import { shortTypeName, type XdsMetrics } from './metrics';
@@ -22,8 +21,8 @@ export interface ConnectionContext<P extends PushContextLike> {
   readonly metrics: XdsMetrics;
   readonly logger: XdsLogger;
   readonly settings: XdsServerSettings;
-  /** Identifies this control plane in every response (Envoy shows it in its config dump). */
-  readonly controlPlane: ControlPlane | undefined;
+  /** Identifies this control plane in every response (Envoy shows it in its config dump), encoded. */
+  readonly controlPlane: Uint8Array | undefined;
   /** The PushContext requests are answered from (the latest one pushed). */
   currentPush(): P | undefined;
   nextNonce(): string;

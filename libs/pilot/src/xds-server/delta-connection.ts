@@ -15,23 +15,13 @@
 import { hash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Proxy, PushRequest } from '@mesh/mesh-model';
-import {
-  TypeUrl,
-  type Any,
-  type DeltaDiscoveryRequest,
-  type DeltaDiscoveryResponse,
-  type Node,
-  type Resource,
-} from '@mesh/xds';
+import { TypeUrl, type Any, type DeltaDiscoveryRequest, type Node, type Resource } from '@mesh/xds';
 import { XdsConnection, type ResponseMode } from './connection';
 import type { PushContextLike } from './generator';
+import { encodeDeltaDiscoveryResponse } from './response-encoding';
 import { CLAIMED_BY_CLIENT, isWildcardCapable, TOLD_ABSENT, TypeState } from './type-state';
 
-export class DeltaConnection<P extends PushContextLike> extends XdsConnection<
-  P,
-  DeltaDiscoveryRequest,
-  DeltaDiscoveryResponse
-> {
+export class DeltaConnection<P extends PushContextLike> extends XdsConnection<P, DeltaDiscoveryRequest, Buffer> {
   readonly protocol = 'delta' as const;
 
   protected nodeOf(request: DeltaDiscoveryRequest): Node | undefined {
@@ -49,11 +39,9 @@ export class DeltaConnection<P extends PushContextLike> extends XdsConnection<
       const wildcard =
         isWildcardCapable(typeUrl) && (subscribe.length === 0 || subscribe.includes('*')) && !unsubscribe.includes('*');
       const state = new TypeState(typeUrl, wildcard);
-      for (const name of subscribe) if (name !== '*') state.names.add(name);
-      for (const name of Object.keys(request.initialResourceVersions ?? {})) {
-        if (!wildcard) state.names.add(name);
-        state.deltaSent.set(name, CLAIMED_BY_CLIENT);
-      }
+      const claimed = Object.keys(request.initialResourceVersions ?? {});
+      state.setNames(wildcard ? subscribe : [...subscribe, ...claimed]);
+      for (const name of claimed) state.deltaSent.set(name, CLAIMED_BY_CLIENT);
       this.types.set(typeUrl, state);
       await this.answerAndWarm(proxy, state);
       return;
@@ -139,14 +127,14 @@ export class DeltaConnection<P extends PushContextLike> extends XdsConnection<
     }
     state.sentCount = [...state.deltaSent.values()].filter((v) => v !== TOLD_ABSENT).length;
 
-    const response: DeltaDiscoveryResponse = {
+    const response = encodeDeltaDiscoveryResponse({
       systemVersionInfo: push.version,
       typeUrl: state.typeUrl,
       nonce,
       resources: changed,
       removedResources: removed,
       controlPlane: this.context.controlPlane,
-    };
+    });
     if (!(await this.write(state.typeUrl, response))) return false;
     this.context.metrics.pushSent(state.typeUrl);
     this.context.metrics.pushTime(state.typeUrl, (performance.now() - started) / 1000);
@@ -161,30 +149,32 @@ function applySubscriptionChanges(
   unsubscribe: readonly string[],
 ): boolean {
   let grew = false;
-  for (const name of subscribe) {
-    if (name === '*') {
-      if (!state.wildcard && isWildcardCapable(state.typeUrl)) {
-        state.wildcard = true;
-        grew = true;
-      }
-    } else if (!state.names.has(name)) {
-      state.names.add(name);
-      if (!state.wildcard) grew = true;
-    }
+  if (subscribe.includes('*') && !state.wildcard && isWildcardCapable(state.typeUrl)) {
+    state.wildcard = true;
+    grew = true;
   }
-  for (const name of unsubscribe) {
-    if (name === '*') {
-      state.wildcard = false;
-      // The client drops what it only had through the wildcard.
-      for (const sent of [...state.deltaSent.keys()]) if (!state.names.has(sent)) state.deltaSent.delete(sent);
-    } else if (state.names.delete(name) && !state.wildcard) {
-      state.deltaSent.delete(name);
-    }
+  const added = subscribe.filter((name) => name !== '*' && !state.names.has(name));
+  const removed = unsubscribe.filter((name) => name !== '*' && state.names.has(name));
+  if (added.length > 0 && !state.wildcard) grew = true;
+  state.editNames(added, removed);
+  if (!state.wildcard) for (const name of removed) state.deltaSent.delete(name);
+  if (unsubscribe.includes('*')) {
+    state.wildcard = false;
+    // The client drops what it only had through the wildcard.
+    for (const sent of [...state.deltaSent.keys()]) if (!state.names.has(sent)) state.deltaSent.delete(sent);
   }
   return grew;
 }
 
-/** A resource's version when the generator gives none: a digest of its encoded bytes. */
+const digests = new WeakMap<Any, string>();
+
+/**
+ * A resource's version when the generator gives none: a digest of its encoded bytes, computed once
+ * per resource object (a shared resource is diffed against many connections).
+ */
 function versionOf(resource: Any): string {
-  return hash('sha1', resource.value ?? new Uint8Array(), 'base64url');
+  let digest = digests.get(resource);
+  if (digest === undefined)
+    digests.set(resource, (digest = hash('sha1', resource.value ?? new Uint8Array(), 'base64url')));
+  return digest;
 }

@@ -16,14 +16,14 @@ import {
   type ServerErrorResponse,
 } from '@grpc/grpc-js';
 import { mergePushRequests, type PushRequest } from '@mesh/mesh-model';
-import { AggregatedDiscoveryServiceService, type AggregatedDiscoveryServiceServer } from '@mesh/xds';
-import type { ControlPlane } from '@mesh/xds/generated/envoy/config/core/v3/base';
+import { AdsService, type AdsServiceImplementation } from './ads-service';
 import type { ConnectionContext, ConnectionStatus, ConnectionSummary, XdsConnection } from './connection';
 import { DeltaConnection } from './delta-connection';
 import type { GeneratorRegistry, PushContextLike } from './generator';
 import { stderrLogger, type XdsLogger } from './logger';
 import { XdsMetricsRecorder, type XdsMetrics } from './metrics';
 import { PushQueue } from './push-queue';
+import { encodeControlPlane } from './response-encoding';
 import { grpcServerOptions, xdsServerSettings, type XdsServerSettings } from './settings';
 import { SotwConnection } from './sotw-connection';
 
@@ -49,7 +49,7 @@ export class DiscoveryServer<P extends PushContextLike> {
   readonly metrics: XdsMetrics;
   private readonly logger: XdsLogger;
   private readonly generators: GeneratorRegistry<P>;
-  private readonly controlPlane: ControlPlane | undefined;
+  private readonly controlPlane: Uint8Array | undefined;
   private pushContext: P | undefined;
   /** Every open stream, including those whose first request has not arrived yet. */
   private readonly streams = new Set<Connection<P>>();
@@ -68,7 +68,7 @@ export class DiscoveryServer<P extends PushContextLike> {
     this.logger = options.logger ?? stderrLogger();
     this.generators = options.generators;
     this.pushContext = options.pushContext;
-    this.controlPlane = options.controlPlaneId ? { identifier: options.controlPlaneId } : undefined;
+    this.controlPlane = encodeControlPlane(options.controlPlaneId ? { identifier: options.controlPlaneId } : undefined);
     this.connectionContext = this.createConnectionContext();
     this.queue = new PushQueue({
       concurrency: this.settings.pushConcurrency,
@@ -80,7 +80,7 @@ export class DiscoveryServer<P extends PushContextLike> {
   }
 
   /** The gRPC service implementation, for a server the caller owns (istiod shares 15010 with the CA). */
-  get service(): AggregatedDiscoveryServiceServer {
+  get service(): AdsServiceImplementation {
     return {
       streamAggregatedResources: (call) => this.accept(call, (c, ctx) => new SotwConnection<P>(c, ctx)),
       deltaAggregatedResources: (call) => this.accept(call, (c, ctx) => new DeltaConnection<P>(c, ctx)),
@@ -89,7 +89,7 @@ export class DiscoveryServer<P extends PushContextLike> {
 
   /** Adds the ADS service to a server the caller owns and will shut down. */
   addTo(server: Server): void {
-    server.addService(AggregatedDiscoveryServiceService, this.service);
+    server.addService(AdsService, this.service);
   }
 
   /**

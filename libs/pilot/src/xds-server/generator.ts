@@ -16,7 +16,10 @@ export interface PushContextLike {
 /** What a connection watches for one type. */
 export interface WatchedResource {
   readonly typeUrl: string;
-  /** Names the client subscribed to; empty = wildcard (every resource of the type for this proxy). */
+  /**
+   * Names the client subscribed to; empty = wildcard (every resource of the type for this proxy).
+   * Never mutated once handed over (connections share one set; generators may memoize by it).
+   */
   readonly resourceNames: ReadonlySet<string>;
 }
 

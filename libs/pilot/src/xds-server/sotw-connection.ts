@@ -12,12 +12,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Proxy, PushRequest } from '@mesh/mesh-model';
-import { TypeUrl, type DiscoveryRequest, type DiscoveryResponse, type Node } from '@mesh/xds';
+import { TypeUrl, type DiscoveryRequest, type Node } from '@mesh/xds';
 import { XdsConnection, type ResponseMode } from './connection';
 import type { PushContextLike } from './generator';
+import { encodeDiscoveryResponse } from './response-encoding';
 import { isWildcardCapable, TypeState } from './type-state';
 
-export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, DiscoveryRequest, DiscoveryResponse> {
+export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, DiscoveryRequest, Buffer> {
   readonly protocol = 'sotw' as const;
 
   protected nodeOf(request: DiscoveryRequest): Node | undefined {
@@ -105,13 +106,13 @@ export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, 
     state.sentAt = new Date();
     // A partial (incremental EDS) response updates some resources; the proxy keeps the others.
     if (!generated.partial) state.sentCount = generated.resources.length;
-    const response: DiscoveryResponse = {
+    const response = encodeDiscoveryResponse({
       versionInfo: push.version,
       typeUrl: state.typeUrl,
       nonce,
       resources: generated.resources.map((r) => r.resource),
       controlPlane: this.context.controlPlane,
-    };
+    });
     if (!(await this.write(state.typeUrl, response))) return false;
     this.context.metrics.pushSent(state.typeUrl);
     this.context.metrics.pushTime(state.typeUrl, (performance.now() - started) / 1000);
@@ -120,6 +121,5 @@ export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, 
 }
 
 function replaceNames(state: TypeState, names: readonly string[]): void {
-  state.names.clear();
-  for (const name of names) if (name !== '*') state.names.add(name);
+  state.setNames(names);
 }

@@ -4,6 +4,7 @@
  */
 import { TypeUrl } from '@mesh/xds';
 import type { WatchedResource } from './generator';
+import { editNames, internNames, NO_NAMES } from './name-sets';
 
 export interface NackRecord {
   /** error_detail.message of the rejecting request. */
@@ -24,7 +25,8 @@ export const CLAIMED_BY_CLIENT = '\u0000claimed';
 
 export class TypeState {
   wildcard: boolean;
-  readonly names = new Set<string>();
+  /** The names the client watches: an immutable set shared with connections that watch the same. */
+  names: ReadonlySet<string> = NO_NAMES;
   sentVersion = '';
   sentNonce = '';
   sentAt: Date | undefined;
@@ -55,11 +57,19 @@ export class TypeState {
   }
 
   watched(): WatchedResource {
-    return { typeUrl: this.typeUrl, resourceNames: this.wildcard ? NO_NAMES : new Set(this.names) };
+    return { typeUrl: this.typeUrl, resourceNames: this.wildcard ? NO_NAMES : this.names };
+  }
+
+  /** Replaces the watched names ('*' is not a name). */
+  setNames(names: Iterable<string>): void {
+    this.names = internNames(names);
+  }
+
+  /** Adds and removes names. */
+  editNames(add: readonly string[], remove: readonly string[]): void {
+    this.names = editNames(this.names, add, remove);
   }
 }
-
-const NO_NAMES: ReadonlySet<string> = new Set();
 
 /**
  * Types where an empty subscription means "everything" (xDS: Listener and Cluster). Endpoints,

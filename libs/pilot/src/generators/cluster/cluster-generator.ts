@@ -121,7 +121,7 @@ export class EnvoyClusterGenerator implements Generator<PushContext> {
     if (!request.full && !clustersDependOnEndpoints(push, proxy, request.edsHosts)) {
       return { resources: [], noChange: true };
     }
-    if (clustersUnaffected(proxy, request)) return { resources: [], noChange: true };
+    if (clustersUnaffected(push, proxy, request)) return { resources: [], noChange: true };
     return { resources: selectNames(this.clusters(proxy, push), watched) };
   }
 

@@ -7,7 +7,7 @@
  * skipped: the connection only honours `noChange` for pushes.
  */
 import type { Kind } from '@mesh/config-model';
-import type { Proxy, PushRequest } from '@mesh/mesh-model';
+import type { Proxy, PushContext, PushRequest } from '@mesh/mesh-model';
 
 /** Kinds of a config key (`Kind/namespace/name` or `Kind/name`). */
 function kindOf(key: string): string {
@@ -26,20 +26,26 @@ export function onlyKindsChanged(request: PushRequest, kinds: ReadonlySet<Kind>)
 const POLICY_KINDS: readonly Kind[] = ['AuthorizationPolicy', 'RequestAuthentication', 'Telemetry'];
 
 /**
- * Clusters and endpoints of a sidecar come from services, DestinationRules, its Sidecar and
- * PeerAuthentications (auto mTLS); routing (VirtualService) and Gateways do not change them. A
- * router's clusters are its Gateways' VirtualService destinations, so for routers only policies
- * are skipped.
+ * Clusters and endpoints of a sidecar come from the services in its scope, DestinationRules, its
+ * Sidecar and PeerAuthentications (auto mTLS). VirtualServices change them only through the scope:
+ * a Sidecar's egress hosts import the destinations of the VirtualServices they select as services.
+ * Without a Sidecar resource the scope already holds every visible service, so a VirtualService
+ * cannot add or remove one and is skipped; with one, it may, and is not. A router's clusters are
+ * its Gateways' VirtualService destinations, so for routers only policies are skipped.
  */
-const SIDECAR_CLUSTER_SKIPS: ReadonlySet<Kind> = new Set<Kind>(['VirtualService', 'Gateway', ...POLICY_KINDS]);
+const DEFAULT_SCOPE_CLUSTER_SKIPS: ReadonlySet<Kind> = new Set<Kind>(['VirtualService', 'Gateway', ...POLICY_KINDS]);
+const SIDECAR_RESOURCE_CLUSTER_SKIPS: ReadonlySet<Kind> = new Set<Kind>(['Gateway', ...POLICY_KINDS]);
 const ROUTER_CLUSTER_SKIPS: ReadonlySet<Kind> = new Set<Kind>(POLICY_KINDS);
 
 /** Routes read services, VirtualServices, DestinationRules, Sidecars and Gateways, not mTLS policy. */
 const ROUTE_SKIPS: ReadonlySet<Kind> = new Set<Kind>(['PeerAuthentication', ...POLICY_KINDS]);
 
 /** CDS and EDS: is this push known not to change them for this proxy? */
-export function clustersUnaffected(proxy: Proxy, request: PushRequest): boolean {
-  return onlyKindsChanged(request, proxy.type === 'router' ? ROUTER_CLUSTER_SKIPS : SIDECAR_CLUSTER_SKIPS);
+export function clustersUnaffected(push: PushContext, proxy: Proxy, request: PushRequest): boolean {
+  if (!request.full || request.configsUpdated.size === 0) return false;
+  if (proxy.type === 'router') return onlyKindsChanged(request, ROUTER_CLUSTER_SKIPS);
+  const scoped = push.sidecarScopeFor(proxy).sidecar !== undefined;
+  return onlyKindsChanged(request, scoped ? SIDECAR_RESOURCE_CLUSTER_SKIPS : DEFAULT_SCOPE_CLUSTER_SKIPS);
 }
 
 /** RDS: is this push known not to change routes? */

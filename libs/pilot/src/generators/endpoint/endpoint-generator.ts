@@ -41,13 +41,35 @@ export function edsClusterNames(push: PushContext, proxy: Proxy): string[] {
     .map((target) => target.clusterName);
 }
 
-/** Does an incremental change of `edsHosts` touch any of these clusters? */
-function touches(names: readonly string[], edsHosts: ReadonlySet<string>): boolean {
-  for (const name of names) {
-    const parsed = parseClusterName(name);
-    if (parsed && edsHosts.has(parsed.hostname)) return true;
+/**
+ * Watched names grouped by the hostname their cluster name carries. The name sets a connection
+ * hands over are immutable and shared by proxies that watch the same (see xds-server/name-sets.ts),
+ * as are the wildcard lists below, so the grouping is done once per set, not once per proxy and push.
+ */
+const namesByHost = new WeakMap<object, ReadonlyMap<string, readonly string[]>>();
+
+function groupedByHost(names: Iterable<string> & object): ReadonlyMap<string, readonly string[]> {
+  let grouped = namesByHost.get(names);
+  if (!grouped) {
+    const byHost = new Map<string, string[]>();
+    for (const name of names) {
+      const hostname = parseClusterName(name)?.hostname;
+      if (hostname === undefined) continue;
+      let list = byHost.get(hostname);
+      if (!list) byHost.set(hostname, (list = []));
+      list.push(name);
+    }
+    namesByHost.set(names, (grouped = byHost));
   }
-  return false;
+  return grouped;
+}
+
+/** The watched names an incremental change of `edsHosts` touches. */
+function touchedNames(names: Iterable<string> & object, edsHosts: ReadonlySet<string>): string[] {
+  const grouped = groupedByHost(names);
+  const touched: string[] = [];
+  for (const host of edsHosts) touched.push(...(grouped.get(host) ?? []));
+  return touched;
 }
 
 interface SharedAssignment {
@@ -84,12 +106,15 @@ export class EndpointGenerator implements Generator<PushContext> {
   private readonly wildcards = new ProxyViewCache<readonly string[]>();
 
   generate(proxy: Proxy, watched: WatchedResource, push: PushContext, request: PushRequest): GeneratedResources {
-    if (clustersUnaffected(proxy, request)) return { resources: [], noChange: true };
+    if (clustersUnaffected(push, proxy, request)) return { resources: [], noChange: true };
     const viewKey = proxyViewKey(push, proxy);
-    const names =
-      watched.resourceNames.size > 0 ? [...watched.resourceNames] : this.wildcardNames(push, proxy, viewKey);
-    if (!request.full && !touches(names, request.edsHosts)) return { resources: [], noChange: true };
-    const wanted = request.full ? names : names.filter((name) => touches([name], request.edsHosts));
+    const names = watched.resourceNames.size > 0 ? watched.resourceNames : this.wildcardNames(push, proxy, viewKey);
+    let wanted: Iterable<string> = names;
+    if (!request.full) {
+      const touched = touchedNames(names, request.edsHosts);
+      if (touched.length === 0) return { resources: [], noChange: true };
+      wanted = touched;
+    }
     const views = this.byView.for(push);
     let cache = views.get(viewKey);
     if (!cache) views.set(viewKey, (cache = new Map()));
