@@ -86,6 +86,9 @@ const scenarios: Record<string, readonly Row[]> = {
     ['IST0173', 'DestinationRule default/reviews',      13], // subset v4
     ['IST0174', 'DestinationRule default/ratings',      22], // host reveiws
   ],
+  delegation: [
+    ['IST0101', 'VirtualService cart/cart-routes',      58], // host: cart-items, in the delegate's namespace
+  ],
   clean: [],
 };
 

@@ -64,13 +64,16 @@ export function configFromObject(object: Record<string, unknown>, options: FromO
   const annotationMap = stringMap(annotations, ['metadata', 'annotations'], issues, object);
   if (issues.length > 0) return { ok: false, issues };
 
-  const spec = object.spec ?? {};
+  const labelsOnly = schema.keep === 'labels';
+  const spec = labelsOnly ? {} : (object.spec ?? {});
   if (schema.istio && !isRecord(spec)) return fail(['spec'], 'spec must be a mapping');
   const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(object)) if (!ENVELOPE_KEYS.has(key)) extra[key] = value;
-  // Discovery needs a Kubernetes object's status (a Pod's IPs and phase); Istio kinds' status is
-  // written by the control plane, never read as input.
-  if (!schema.istio && isRecord(object.status)) extra.status = object.status;
+  if (!labelsOnly) {
+    for (const [key, value] of Object.entries(object)) if (!ENVELOPE_KEYS.has(key)) extra[key] = value;
+    // Discovery needs a Kubernetes object's status (a Pod's IPs and phase); Istio kinds' status is
+    // written by the control plane, never read as input.
+    if (!schema.istio && isRecord(object.status)) extra.status = object.status;
+  }
 
   const config: Config = {
     kind: schema.kind,
@@ -79,7 +82,7 @@ export function configFromObject(object: Record<string, unknown>, options: FromO
     name,
     namespace: ns,
     labels: labelMap,
-    annotations: annotationMap,
+    annotations: labelsOnly ? {} : annotationMap,
     resourceVersion:
       typeof resourceVersion === 'string' && resourceVersion !== '' ? resourceVersion : (options.resourceVersion ?? ''),
     ...(typeof generation === 'number' ? { generation } : {}),

@@ -1,8 +1,9 @@
-import type { Config } from './config';
+import { configKey, type Config } from './config';
 import { configFromManifest } from './from-manifest';
 import { formatIssue } from './issues';
 import { configMapData, endpointSliceOf, isPodReady, podStatusOf, secretData } from './kube-objects';
 import { parseManifests } from './manifest';
+import { lookupSchema } from './schema';
 
 function one(text: string): Config {
   const [manifest] = parseManifests(text, 'kube.yaml').manifests;
@@ -198,5 +199,55 @@ describe('podStatusOf', () => {
       'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec: {}\nstatus: {observedGeneration: 1}\n',
     );
     expect(vs.extra).toBeUndefined();
+  });
+});
+
+describe('Node', () => {
+  // A Node as a kubelet registers it (trimmed): only its labels matter to the mesh.
+  const node = [
+    'apiVersion: v1',
+    'kind: Node',
+    'metadata:',
+    '  name: worker-1',
+    '  resourceVersion: "812"',
+    '  labels:',
+    '    kubernetes.io/hostname: worker-1',
+    '    topology.kubernetes.io/region: eu-west1',
+    '    topology.kubernetes.io/zone: eu-west1-b',
+    '  annotations:',
+    '    node.alpha.kubernetes.io/ttl: "0"',
+    'spec:',
+    '  podCIDR: 10.244.1.0/24',
+    '  providerID: gce://project/eu-west1-b/worker-1',
+    'status:',
+    '  addresses: [{type: InternalIP, address: 10.128.0.5}]',
+    '  conditions: [{type: Ready, status: "True", lastHeartbeatTime: "2026-11-23T15:00:00Z"}]',
+    '  images: [{names: [registry.example/app:1], sizeBytes: 123456}]',
+  ].join('\n');
+
+  it('is the cluster-scoped core/v1 kind `nodes`', () => {
+    const lookup = lookupSchema('v1', 'Node');
+    expect(lookup).toMatchObject({ ok: true, version: 'v1' });
+    expect(lookup.ok && lookup.schema).toMatchObject({ group: '', plural: 'nodes', namespaced: false, istio: false });
+    expect(lookupSchema('apps/v1', 'Node')).toMatchObject({ ok: false, reason: 'unknown-kind' });
+  });
+
+  it('keeps the name and labels of a Node and drops its spec, status and annotations', () => {
+    const config = one(node);
+    expect(configKey(config)).toBe('Node/worker-1');
+    expect(config).toMatchObject({ kind: 'Node', group: '', version: 'v1', namespace: '', resourceVersion: '812' });
+    expect(config.labels).toEqual({
+      'kubernetes.io/hostname': 'worker-1',
+      'topology.kubernetes.io/region': 'eu-west1',
+      'topology.kubernetes.io/zone': 'eu-west1-b',
+    });
+    expect(config.annotations).toEqual({});
+    expect(config.spec).toEqual({});
+    expect(config.extra).toBeUndefined();
+  });
+
+  it('ignores a namespace written on a Node, as the API server does for cluster-scoped kinds', () => {
+    const config = one(node.replace('  name: worker-1', '  name: worker-1\n  namespace: default'));
+    expect(config.namespace).toBe('');
   });
 });

@@ -17,7 +17,7 @@ export type IstioKind =
   | 'RequestAuthentication'
   | 'Telemetry';
 
-export type KubernetesKind = 'Namespace' | 'Service' | 'EndpointSlice' | 'Pod' | 'Secret' | 'ConfigMap';
+export type KubernetesKind = 'Namespace' | 'Node' | 'Service' | 'EndpointSlice' | 'Pod' | 'Secret' | 'ConfigMap';
 
 export type Kind = IstioKind | KubernetesKind;
 
@@ -31,6 +31,11 @@ export interface Schema {
   readonly namespaced: boolean;
   /** True for Istio config (validated, served to pilot); false for Kubernetes discovery kinds. */
   readonly istio: boolean;
+  /**
+   * `labels`: a Config of this kind keeps only the object's identity and labels; spec, status and
+   * annotations are dropped as it is read. Absent: the whole object is kept.
+   */
+  readonly keep?: 'labels';
 }
 
 const NETWORKING = 'networking.istio.io';
@@ -46,6 +51,13 @@ function kube(kind: KubernetesKind, group: string, version: string, plural: stri
   return { kind, group, versions: [version], plural, namespaced, istio: false };
 }
 
+/**
+ * Nodes are read for their topology labels alone (the locality of the pods they run). A Node's
+ * status (images, conditions, addresses, heartbeats) is large and changes on its own schedule:
+ * it is not kept.
+ */
+const node: Schema = { ...kube('Node', '', 'v1', 'nodes', false), keep: 'labels' };
+
 export const schemas: readonly Schema[] = [
   istio('VirtualService', NETWORKING, networkingVersions, 'virtualservices'),
   istio('DestinationRule', NETWORKING, networkingVersions, 'destinationrules'),
@@ -59,6 +71,7 @@ export const schemas: readonly Schema[] = [
   istio('RequestAuthentication', SECURITY, ['v1', 'v1beta1'], 'requestauthentications'),
   istio('Telemetry', TELEMETRY, ['v1', 'v1alpha1'], 'telemetries'),
   kube('Namespace', '', 'v1', 'namespaces', false),
+  node,
   kube('Service', '', 'v1', 'services'),
   kube('EndpointSlice', 'discovery.k8s.io', 'v1', 'endpointslices'),
   kube('Pod', '', 'v1', 'pods'),

@@ -51,6 +51,7 @@ const validators: Readonly<Record<Kind, SpecValidator>> = {
   RequestAuthentication: validateRequestAuthentication,
   Telemetry: validateTelemetry,
   Namespace: validateKubernetes,
+  Node: validateKubernetes,
   Service: validateKubernetes,
   EndpointSlice: validateKubernetes,
   Pod: validateKubernetes,

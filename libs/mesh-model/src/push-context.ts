@@ -37,7 +37,12 @@ import {
   type SidecarConfig,
   type SidecarScope,
 } from './push-context/sidecar-scope';
-import { MESH_GATEWAY, VirtualServiceIndex, type VirtualServiceConfig } from './push-context/virtual-services';
+import {
+  MESH_GATEWAY,
+  VirtualServiceIndex,
+  type DelegationProblem,
+  type VirtualServiceConfig,
+} from './push-context/virtual-services';
 import { byCreation } from './ordering';
 import type { Proxy } from './proxy';
 import type { PushRequest } from './push-request';
@@ -314,9 +319,19 @@ export class PushContext {
     return this.indexes.virtualServices.all.filter((vs) => seen.has(vs));
   }
 
-  /** Every resolved VirtualService, oldest first (debug output). */
+  /** Every resolved VirtualService with hosts, delegation applied, oldest first (debug output). */
   virtualServices(): readonly VirtualServiceConfig[] {
     return this.indexes.virtualServices.all;
+  }
+
+  /** Delegate VirtualServices (no hosts), resolved, as written: they apply only through their roots. */
+  delegateVirtualServices(): readonly VirtualServiceConfig[] {
+    return this.indexes.virtualServices.delegates;
+  }
+
+  /** Delegating routes (or delegate routes) delegation left out, and why: for logs and debug output. */
+  delegationProblems(): readonly DelegationProblem[] {
+    return this.indexes.virtualServices.delegationProblems;
   }
 
   /**
@@ -377,7 +392,12 @@ export class PushContext {
 
   /** Could a change to `key` (`Kind/ns/name`) affect this proxy? Ask the old and the new context. */
   proxyDependsOn(proxy: Proxy, key: string): boolean {
-    return scopeDependsOnConfig(this.sidecarScopeFor(proxy), key, this.mesh.rootNamespace);
+    if (scopeDependsOnConfig(this.sidecarScopeFor(proxy), key, this.mesh.rootNamespace)) return true;
+    // A router also applies the VirtualServices of its Gateways (and their delegates), which its
+    // (default) sidecar scope does not list.
+    if (proxy.type !== 'router' || !key.startsWith('VirtualService/')) return false;
+    const index = this.indexes.virtualServices;
+    return this.virtualServicesFor(proxy).some((vs) => configKey(vs) === key || index.delegatesOf(vs).includes(key));
   }
 
   // ------------------------------------------------------------------------------------------

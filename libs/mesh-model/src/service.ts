@@ -77,10 +77,14 @@ export interface Endpoint {
   readonly network?: string;
 }
 
-/** Locality from a topology label value `region/zone/subzone` (Istio's `istio-locality` form). */
+/**
+ * Locality from `region/zone/subzone`, or from the `region.zone.subzone` form of a label value
+ * (label values cannot hold `/`). As in Istio, dots separate levels only when there is no slash,
+ * so `us-east/us-east-1.a` keeps the dot inside its zone.
+ */
 export function parseLocality(text: string | undefined): Locality | undefined {
   if (!text) return undefined;
-  const [region = '', zone = '', subzone = ''] = text.split(/[/.]/);
+  const [region = '', zone = '', subzone = ''] = text.split(text.includes('/') ? '/' : '.');
   return { region, zone, subzone };
 }
 

@@ -1,5 +1,5 @@
 import type { Config } from '@mesh/config-model';
-import { make } from '../testdata/fixtures';
+import { endpointSlice, make, node, pod } from '../testdata/fixtures';
 import type { ConfigChange, ConfigChangeFeed } from './config-source';
 import type { PushRequest } from './push-request';
 import { ServiceRegistry } from './registry/service-registry';
@@ -45,6 +45,25 @@ describe('pushRequestForChange', () => {
 
     const unselected = make('WorkloadEntry', 'default', 'vm2', { address: '10.0.0.2', labels: { app: 'other' } });
     expect(pushRequestForChange(add(unselected), registry, 3).request).toBeUndefined();
+  });
+
+  it('sends Node changes through the registry: an EDS push for the services of its pods, nothing otherwise', () => {
+    const registry = new ServiceRegistry();
+    registry.apply(
+      add(make('Service', 'default', 'web', { clusterIP: '10.96.0.9', ports: [{ name: 'http', port: 80 }] })),
+    );
+    registry.apply(add(pod('default', 'web-1', '10.0.0.1', { app: 'web' }, { nodeName: 'worker-1' })));
+    registry.apply(
+      add(endpointSlice('default', 'web-a', 'web', [{ name: 'http', port: 80 }], [{ ip: '10.0.0.1', pod: 'web-1' }])),
+    );
+    const localized = pushRequestForChange(add(node('worker-1', { 'topology.kubernetes.io/zone': 'z1' })), registry, 3);
+    expect(localized.request).toMatchObject({ full: false, reasons: { endpoint: 1 }, start: 3 });
+    expect([...localized.request!.edsHosts]).toEqual(['web.default.svc.cluster.local']);
+    expect(localized.request!.configsUpdated.size).toBe(0);
+    // A node no pod of the mesh runs on.
+    expect(
+      pushRequestForChange(add(node('worker-2', { 'topology.kubernetes.io/zone': 'z2' })), registry, 4).request,
+    ).toBeUndefined();
   });
 
   it('gives Secrets reason `secret` and ignores kinds no proxy config is made of', () => {

@@ -1,8 +1,9 @@
 /**
  * From config changes to push requests. An allow-list says which kinds trigger what (Istio's
  * regret was a deny-list of kinds that "do not matter", which silently dropped new kinds):
- * - registry kinds go through the ServiceRegistry, which says full push (a service definition
- *   changed) or incremental EDS (only endpoints did), or nothing;
+ * - registry kinds (including Nodes, whose labels are their pods' locality) go through the
+ *   ServiceRegistry, which says full push (a service definition changed) or incremental EDS (only
+ *   endpoints did), or nothing;
  * - routing and policy kinds are a full push naming the config;
  * - Secrets are a push with reason `secret` (gateway credentials, SDS);
  * - everything else (Namespace, ConfigMap, WorkloadGroup) triggers nothing here: the MeshConfig

@@ -82,14 +82,18 @@ export function pod(
   name: string,
   ip: string,
   labels: Record<string, string>,
-  options: { serviceAccount?: string; ready?: boolean } = {},
+  options: { serviceAccount?: string; ready?: boolean; nodeName?: string } = {},
 ): ConfigOfKind<'Pod'> {
   const ready = options.ready ?? true;
   return make(
     'Pod',
     namespace,
     name,
-    { serviceAccountName: options.serviceAccount, containers: [{ name: 'app' }] },
+    {
+      serviceAccountName: options.serviceAccount,
+      containers: [{ name: 'app' }],
+      ...(options.nodeName ? { nodeName: options.nodeName } : {}),
+    },
     {
       labels,
       extra: {
@@ -110,6 +114,11 @@ export interface SliceEndpointInput {
   readonly ready?: boolean;
   readonly serving?: boolean;
   readonly terminating?: boolean;
+}
+
+/** A Node with its labels (the only part of a Node the mesh keeps). */
+export function node(name: string, labels: Record<string, string>): ConfigOfKind<'Node'> {
+  return make('Node', '', name, {}, { labels });
 }
 
 /** An EndpointSlice of a Service with named ports. */

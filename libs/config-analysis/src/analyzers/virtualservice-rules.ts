@@ -4,6 +4,10 @@
  * a match equal to an earlier one never wins (IST0131, Info), and a rule all of whose matches are
  * such repeats is never used (IST0130). Applied to `http`, `tls` and `tcp` rules alike. Rules are
  * named as Istio names them: `"name"` when the HTTP rule has one, else `#index`.
+ *
+ * Unlike Istio, an HTTP rule that delegates is neither a catch-all nor the first owner of its
+ * matches: it takes only what its delegate's routes (with their own conditions) match, so a later
+ * rule is reachable whenever the delegate has no catch-all, which a per-object check cannot tell.
  */
 import type { Analyzer } from '../analyzer';
 import { VirtualServiceIneffectiveMatch, VirtualServiceUnreachableRule } from '../message-types';
@@ -16,7 +20,8 @@ export const virtualServiceRulesAnalyzer: Analyzer = {
   analyze(context) {
     for (const vs of context.list('VirtualService')) {
       for (const section of ['http', 'tls', 'tcp'] as const) {
-        const rules: readonly { name?: string; match?: readonly object[] }[] = vs.spec[section] ?? [];
+        const rules: readonly { name?: string; match?: readonly object[]; delegate?: object }[] =
+          vs.spec[section] ?? [];
         let catchAll: number | undefined;
         const seen = new Map<string, number>();
         rules.forEach((rule, index) => {
@@ -29,6 +34,7 @@ export const virtualServiceRulesAnalyzer: Analyzer = {
             context.report(VirtualServiceUnreachableRule, vs, [ruleName, reason], path);
             return;
           }
+          if (rule.delegate) return;
           if (matches.length === 0) {
             catchAll = index;
             return;

@@ -23,6 +23,8 @@ export interface SpecByKind {
   RequestAuthentication: RequestAuthenticationSpec;
   Telemetry: TelemetrySpec;
   Namespace: NamespaceSpec;
+  /** Only a Node's labels are kept (Config.labels; its schema says `keep: 'labels'`). */
+  Node: NoSpec;
   Service: ServiceSpec;
   /** EndpointSlice, Secret and ConfigMap keep their fields in Config.extra (see kube-objects.ts). */
   EndpointSlice: NoSpec;

@@ -347,6 +347,20 @@ describe('DirectoryConfigSource', () => {
     expect(servedNames(store)).toEqual(['VirtualService bookinfo/reviews', 'VirtualService prod/ratings']);
   });
 
+  it('reads cluster-scoped Nodes without a namespace, keeping only their labels, even when one is written', async () => {
+    const node = (name: string, extra = '') =>
+      `apiVersion: v1\nkind: Node\nmetadata:\n  name: ${name}\n${extra}  labels: {topology.kubernetes.io/zone: z1}\nstatus: {addresses: [{type: InternalIP, address: 10.0.0.1}]}\n`;
+    write('nodes.yaml', node('worker-1') + '---\n' + node('worker-2', '  namespace: prod\n'));
+    const store = open({ defaultNamespace: 'bookinfo', validate: validateConfig });
+    await store.ready();
+    expect(store.list('Node').map((c) => `${c.namespace}/${c.name} ${JSON.stringify(c.labels)}`)).toEqual([
+      '/worker-1 {"topology.kubernetes.io/zone":"z1"}',
+      '/worker-2 {"topology.kubernetes.io/zone":"z1"}',
+    ]);
+    expect(store.get('Node', '', 'worker-1')?.extra).toBeUndefined();
+    expect(store.rejected()).toEqual([]);
+  });
+
   it('fails ready() with the directory named when it cannot be read', async () => {
     const store = open({ dir: join(dir, 'missing') });
     await expect(store.ready()).rejects.toThrow(`cannot read config directory ${join(dir, 'missing')}: ENOENT`);

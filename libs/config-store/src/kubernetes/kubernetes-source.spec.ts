@@ -227,6 +227,38 @@ describe('KubernetesConfigSource', () => {
     expect(source.list('VirtualService')).toHaveLength(1);
   });
 
+  it('watches Nodes cluster-wide, keeps their labels only and emits no update when the labels stay', async () => {
+    const path = watchPathOf(schemaOfKind('Node'));
+    expect(path).toBe('/api/v1/nodes');
+    const worker = (labels: Record<string, string>, heartbeat: string): KubernetesObject =>
+      ({
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'worker-1', labels, annotations: { 'node.alpha.kubernetes.io/ttl': '0' } },
+        spec: { podCIDR: '10.244.1.0/24' },
+        status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: heartbeat }] },
+      }) as KubernetesObject;
+    const zoneA = { 'topology.kubernetes.io/zone': 'a' };
+    server.apply(path, worker(zoneA, '2026-11-23T15:00:00Z'));
+    const source = open(['Node']);
+    await source.ready();
+    expect(source.get('Node', '', 'worker-1')).toMatchObject({
+      namespace: '',
+      labels: zoneA,
+      annotations: {},
+      spec: {},
+    });
+    expect(source.get('Node', '', 'worker-1')?.extra).toBeUndefined();
+
+    const { lines } = recordEvents(source);
+    server.apply(path, worker(zoneA, '2026-11-23T15:05:00Z'));
+    server.apply(path, worker({ 'topology.kubernetes.io/zone': 'b' }, '2026-11-23T15:05:00Z'));
+    await waitFor('the relabel', () => lines().length === 1);
+    // The heartbeat came first on the same watch: had it been emitted, it would be here already.
+    expect(lines()).toEqual(['update Node worker-1']);
+    expect(source.get('Node', '', 'worker-1')?.labels).toEqual({ 'topology.kubernetes.io/zone': 'b' });
+  });
+
   it('rejects ready() when closed before the first sync', async () => {
     server.crash();
     const source = open(['VirtualService']);

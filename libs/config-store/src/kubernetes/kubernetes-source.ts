@@ -8,6 +8,11 @@
  * the collection ignores a version it already has, and (2) after each successful restart the
  * informer's list is compared with what the store holds: objects the store has and the informer
  * no longer lists are deleted, the others offered again (unchanged ones are ignored as repeats).
+ *
+ * Kinds of which only the labels are kept (`Schema.keep`, Nodes): an update that changes none of
+ * the labels is dropped here, not emitted: a kubelet rewrites its Node's status every few minutes,
+ * and nothing the mesh keeps of the Node changes then. The object served keeps its older
+ * resourceVersion until a label changes.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
@@ -217,6 +222,7 @@ class KindWatcher {
     const plain = plainObject(object, this.schema);
     const result = configFromObject(plain);
     if (result.ok) {
+      if (!this.keptPartChanged(result.config)) return;
       this.collection.offer(result.config);
       return;
     }
@@ -230,6 +236,17 @@ class KindWatcher {
       },
       metadata.resourceVersion ?? '',
       result.issues,
+    );
+  }
+
+  /** False when the schema keeps only labels and the served object already has these (see the file comment). */
+  private keptPartChanged(config: Config): boolean {
+    if (this.schema.keep !== 'labels') return true;
+    const served = this.collection.get(config.kind, config.namespace, config.name);
+    return (
+      served === undefined ||
+      served.deletionTimestamp !== config.deletionTimestamp ||
+      !sameStringMap(served.labels, config.labels)
     );
   }
 
@@ -256,6 +273,11 @@ function plainObject(object: KubernetesObject, schema: Schema): Record<string, u
   plain.apiVersion ??= apiVersionOf(schema.group, schema.versions[0]);
   plain.kind ??= schema.kind;
   return plain;
+}
+
+function sameStringMap(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -159,7 +159,9 @@ function checkRouteDestinations(field: Field, missing: string): void {
 
 /**
  * Routes are tried in order: a route without matches catches everything, so routes after it are
- * never used, and a match identical to an earlier one never wins.
+ * never used, and a match identical to an earlier one never wins. A route that delegates takes
+ * only what its delegate's routes match (they bring their own conditions), which this one object
+ * does not tell: it neither catches everything nor hides a later identical match.
  */
 function warnUnreachable(routes: Field[]): void {
   let catchAll: string | undefined;
@@ -170,6 +172,7 @@ function warnUnreachable(routes: Field[]): void {
       route.warn(`unreachable: ${catchAll} has no match conditions and takes all traffic first`);
       return;
     }
+    if (route.at('delegate').present) return;
     const matches = route.at('match').value;
     if (!Array.isArray(matches) || matches.length === 0) {
       catchAll = where;

@@ -14,8 +14,9 @@
  *   ServiceEntry, then the first (oldest).
  * - outboundTrafficPolicy: the Sidecar's, else the mesh's.
  *
- * The scope also records the config keys it depends on (VirtualServices, DestinationRules,
- * service sources, the Sidecar) so a push can skip proxies a change cannot affect.
+ * The scope also records the config keys it depends on (VirtualServices and the delegates their
+ * routes come from, DestinationRules, service sources, the Sidecar) so a push can skip proxies a
+ * change cannot affect.
  */
 import {
   configKey,
@@ -141,7 +142,11 @@ export function buildSidecarScope(inputs: ScopeInputs, namespace: string, sideca
   const destinationRules = new Map<string, readonly MergedDestinationRule[]>();
   const dependencies = new Set<string>();
   if (sidecar) dependencies.add(configKey(sidecar));
-  for (const vs of virtualServices) dependencies.add(configKey(vs));
+  for (const vs of virtualServices) {
+    dependencies.add(configKey(vs));
+    // A root's routes come from its delegates too: a change to one (or its creation) changes them.
+    for (const delegate of inputs.virtualServices.delegatesOf(vs)) dependencies.add(delegate);
+  }
   for (const service of services) {
     dependencies.add(service.sourceKey);
     const rules = inputs.destinationRules.lookup(namespace, service.hostname, service.namespace);

@@ -1,10 +1,12 @@
 /**
  * VirtualServices as generators need them: every host, gateway and destination written as a
- * short name resolved (against the VirtualService's namespace, as Istio does), indexed by the
- * gateway they bind to (`mesh` for sidecars, `namespace/name` for Gateways) and filtered by
+ * short name resolved (against the VirtualService's namespace, as Istio does), delegation applied
+ * (the routes of delegate VirtualServices spliced into their roots, see delegation.ts), indexed by
+ * the gateway they bind to (`mesh` for sidecars, `namespace/name` for Gateways) and filtered by
  * `exportTo` for the namespace asking.
  */
 import {
+  configKey,
   resolveShortName,
   type Config,
   type ConfigOfKind,
@@ -16,6 +18,7 @@ import {
 } from '@mesh/config-model';
 import { sortedByCreation } from '../ordering';
 import { isVisibleTo, parseExportTo, type Visibility } from '../visibility';
+import { isDelegatingRoute, mergeDelegateRoutes } from './delegation';
 
 export type VirtualServiceConfig = ConfigOfKind<'VirtualService'>;
 
@@ -123,18 +126,127 @@ interface Indexed {
   readonly visibility: Visibility;
 }
 
+/** A VirtualService without hosts: only used through the `delegate` of a root's HTTP route. */
+export function isDelegateVirtualService(spec: VirtualServiceSpec): boolean {
+  return (spec.hosts ?? []).length === 0;
+}
+
+/** Why (part of) a root's delegating route was left out; Istio logs these and carries on. */
+export type DelegationProblemReason =
+  /** No VirtualService without hosts of that namespace/name. */
+  | 'delegate-not-found'
+  /** The delegate's exportTo does not include the root's namespace. */
+  | 'delegate-not-exported'
+  /** A delegate route whose matches fit none of the root route's, or that delegates again. */
+  | 'route-conflict';
+
+export interface DelegationProblem {
+  readonly reason: DelegationProblemReason;
+  /** `VirtualService/<ns>/<name>` of the root. */
+  readonly root: string;
+  /** Index of the delegating route in the root's `http`. */
+  readonly rootRoute: number;
+  /** `VirtualService/<ns>/<name>` of the delegate (namespace defaulted to the root's). */
+  readonly delegate: string;
+  /** For `route-conflict`: index of the dropped route in the delegate's `http`. */
+  readonly delegateRoute?: number;
+}
+
+/** What delegation did: the roots with their routes merged, what each depends on, what went wrong. */
+export interface DelegationResult {
+  /** VirtualServices with hosts, oldest first; roots with their delegates' routes spliced in. */
+  readonly applied: readonly VirtualServiceConfig[];
+  /** VirtualServices without hosts (delegates), oldest first. */
+  readonly delegates: readonly VirtualServiceConfig[];
+  /** Delegate keys each root names, found or not (a new delegate must reach the root's proxies). */
+  readonly delegatesByRoot: ReadonlyMap<string, readonly string[]>;
+  readonly problems: readonly DelegationProblem[];
+}
+
+/**
+ * Applies delegation to resolved VirtualServices (oldest first): delegates are set aside, each
+ * root's delegating routes are replaced by the merged routes of the delegate it names (namespace
+ * defaulting to the root's) when that delegate exists and is exported to the root's namespace;
+ * otherwise the delegating route is dropped, as Istio drops it. The order is kept.
+ */
+export function applyDelegation(
+  resolved: readonly VirtualServiceConfig[],
+  meshDefaultExportTo: readonly string[],
+): DelegationResult {
+  const delegates = resolved.filter((vs) => isDelegateVirtualService(vs.spec));
+  const delegateByKey = new Map(delegates.map((vs) => [configKey(vs), vs]));
+  const delegatesByRoot = new Map<string, string[]>();
+  const problems: DelegationProblem[] = [];
+  const applied = resolved
+    .filter((vs) => !isDelegateVirtualService(vs.spec))
+    .map((vs): VirtualServiceConfig => {
+      const routes = vs.spec.http ?? [];
+      if (!routes.some(isDelegatingRoute)) return vs;
+      const root = configKey(vs);
+      const keys: string[] = [];
+      const http = routes.flatMap((route, rootRoute): HTTPRoute[] => {
+        const reference = route.delegate;
+        if (!reference) return [route];
+        const delegateKey = configKey({
+          kind: 'VirtualService',
+          namespace: reference.namespace || vs.namespace,
+          name: reference.name ?? '',
+        });
+        keys.push(delegateKey);
+        const problem = (reason: DelegationProblemReason, delegateRoute?: number) =>
+          problems.push({
+            reason,
+            root,
+            rootRoute,
+            delegate: delegateKey,
+            ...(delegateRoute === undefined ? {} : { delegateRoute }),
+          });
+        const delegate = delegateByKey.get(delegateKey);
+        if (!delegate) {
+          problem('delegate-not-found');
+          return [];
+        }
+        const visibility = parseExportTo(delegate.spec.exportTo, delegate.namespace, meshDefaultExportTo);
+        if (!isVisibleTo(visibility, vs.namespace)) {
+          problem('delegate-not-exported');
+          return [];
+        }
+        const merged = mergeDelegateRoutes(route, delegate.spec.http ?? []);
+        for (const index of merged.dropped) problem('route-conflict', index);
+        return merged.routes;
+      });
+      delegatesByRoot.set(root, keys);
+      return { ...vs, spec: { ...vs.spec, http } };
+    });
+  return { applied, delegates, delegatesByRoot, problems };
+}
+
 export class VirtualServiceIndex {
-  /** Resolved VirtualServices, oldest first (the order routes of one host are merged in). */
+  /**
+   * Resolved VirtualServices with hosts, oldest first (the order routes of one host are merged
+   * in), delegation applied. Delegates are not among them: they apply only through their roots.
+   */
   readonly all: readonly VirtualServiceConfig[];
+  /** Resolved delegate VirtualServices (no hosts), oldest first, as written. */
+  readonly delegates: readonly VirtualServiceConfig[];
+  /** Routes of roots left out by delegation, and why. */
+  readonly delegationProblems: readonly DelegationProblem[];
+  private readonly delegatesByRoot: ReadonlyMap<string, readonly string[]>;
   private readonly byGateway = new Map<string, Indexed[]>();
   private readonly memo = new Map<string, readonly VirtualServiceConfig[]>();
 
   constructor(configs: readonly Config[], meshDefaultExportTo: readonly string[], domainSuffix: string) {
+    // Short names are resolved in each VirtualService's own namespace before delegation, so a
+    // delegate's `reviews` means the service of the delegate's namespace.
     const resolved = sortedByCreation(configs as readonly VirtualServiceConfig[]).map((config) =>
       resolveVirtualService(config, domainSuffix),
     );
-    this.all = Object.freeze(resolved);
-    for (const config of resolved) {
+    const delegation = applyDelegation(resolved, meshDefaultExportTo);
+    this.all = Object.freeze(delegation.applied);
+    this.delegates = Object.freeze(delegation.delegates);
+    this.delegationProblems = Object.freeze(delegation.problems);
+    this.delegatesByRoot = delegation.delegatesByRoot;
+    for (const config of delegation.applied) {
       const indexed = {
         config,
         visibility: parseExportTo(config.spec.exportTo, config.namespace, meshDefaultExportTo),
@@ -158,6 +270,11 @@ export class VirtualServiceIndex {
     const frozen = Object.freeze(list);
     this.memo.set(memoKey, frozen);
     return frozen;
+  }
+
+  /** Keys (`VirtualService/ns/name`) of the delegates a root names, whether they exist or not. */
+  delegatesOf(root: VirtualServiceConfig): readonly string[] {
+    return this.delegatesByRoot.get(configKey(root)) ?? [];
   }
 }
 

@@ -1,5 +1,6 @@
 import { isConfigOfKind, type ServiceSpec } from '@mesh/config-model';
 import { corpusConfigs, endpointSlice, make, pod } from '../../testdata/fixtures';
+import type { Locality } from '../service';
 import {
   endpointsFromEndpointSlice,
   externalNameEndpoints,
@@ -126,30 +127,38 @@ describe('endpointsFromEndpointSlice', () => {
           app: 'reviews',
           version: 'v1',
           'security.istio.io/tlsMode': 'istio',
-          'topology.kubernetes.io/region': 'eu-west1',
-          'topology.istio.io/subzone': 'rack7',
+          // A pod's own topology labels are not its locality: its node's are.
+          'topology.kubernetes.io/region': 'pod-label-region',
           'topology.istio.io/network': 'net1',
         },
-        { serviceAccount: 'bookinfo-reviews' },
+        { serviceAccount: 'bookinfo-reviews', nodeName: 'node-a' },
       ),
-      pod('default', 'reviews-v2-def', '10.0.0.2', { app: 'reviews', version: 'v2', 'istio-locality': 'us.us-b.r1' }),
+      pod(
+        'default',
+        'reviews-v2-def',
+        '10.0.0.2',
+        { app: 'reviews', version: 'v2', 'istio-locality': 'us.us-b.r1' },
+        { nodeName: 'node-a' },
+      ),
     ].map((p) => [p.name, p]),
   );
   const podOf = (_ns: string, name: string) => pods.get(name);
+  const nodes = new Map<string, Locality>([['node-a', { region: 'eu-west1', zone: 'eu-west1-c', subzone: 'rack7' }]]);
+  const nodeLocality = (name: string) => nodes.get(name);
 
-  it('takes labels, service account, TLS mode, network and locality from the pods', () => {
+  it('takes labels, service account, TLS mode and network from the pods, locality from their nodes', () => {
     const slice = endpointSlice(
       'default',
       'reviews-abc',
       'reviews',
       [{ name: 'http', port: 9080 }],
       [
-        { ip: '10.0.0.1', pod: 'reviews-v1-abc', zone: 'eu-west1-c' },
-        { ip: '10.0.0.2', pod: 'reviews-v2-def', zone: 'eu-west1-d' },
+        { ip: '10.0.0.1', pod: 'reviews-v1-abc', zone: 'slice-zone' },
+        { ip: '10.0.0.2', pod: 'reviews-v2-def', zone: 'slice-zone' },
         { ip: '10.0.0.3', zone: 'eu-west1-c' },
       ],
     );
-    const { endpoints, issues } = endpointsFromEndpointSlice(slice, reviews, false, podOf);
+    const { endpoints, issues } = endpointsFromEndpointSlice(slice, reviews, false, podOf, nodeLocality);
     expect(issues).toEqual([]);
     expect(endpoints[0]).toEqual({
       hostname: 'reviews.default.svc.cluster.local',
@@ -159,21 +168,22 @@ describe('endpointsFromEndpointSlice', () => {
       labels: pods.get('reviews-v1-abc')!.labels,
       namespace: 'default',
       serviceAccount: 'bookinfo-reviews',
-      // zone from the slice, region and subzone from the pod's topology labels
+      // the node's locality; neither the pod's topology labels nor the slice's zone hint
       locality: { region: 'eu-west1', zone: 'eu-west1-c', subzone: 'rack7' },
       health: 'Healthy',
       tlsMode: 'istio',
       workloadName: 'reviews-v1-abc',
       network: 'net1',
     });
-    // istio-locality overrides everything; no tlsMode label means no sidecar; default service account
+    // istio-locality overrides the node; no tlsMode label means no sidecar; default service account
     expect(endpoints[1]).toMatchObject({
       locality: { region: 'us', zone: 'us-b', subzone: 'r1' },
       tlsMode: 'disabled',
       serviceAccount: 'default',
     });
-    // no pod: no labels, locality from the slice's zone only
-    expect(endpoints[2]).toMatchObject({ labels: {}, locality: { region: '', zone: 'eu-west1-c', subzone: '' } });
+    // no pod: no labels, no locality (the slice's zone hint is not one, as in Istio)
+    expect(endpoints[2]).toMatchObject({ labels: {} });
+    expect(endpoints[2].locality).toBeUndefined();
     expect(endpoints[2].serviceAccount).toBeUndefined();
   });
 
@@ -192,7 +202,7 @@ describe('endpointsFromEndpointSlice', () => {
       ],
     );
     const health = (publishNotReady: boolean) =>
-      endpointsFromEndpointSlice(slice, reviews, publishNotReady, podOf).endpoints.map((e) => e.health);
+      endpointsFromEndpointSlice(slice, reviews, publishNotReady, podOf, nodeLocality).endpoints.map((e) => e.health);
     expect(health(false)).toEqual(['Healthy', 'Healthy', 'Draining', 'Unhealthy', 'Unhealthy']);
     expect(health(true)).toEqual(['Healthy', 'Healthy', 'Healthy', 'Healthy', 'Healthy']);
     expect(healthOf(undefined, false)).toBe('Healthy');
@@ -218,7 +228,7 @@ describe('endpointsFromEndpointSlice', () => {
       ],
       [{ ip: '10.0.0.9' }],
     );
-    const { endpoints } = endpointsFromEndpointSlice(slice, twoPorts, false, podOf);
+    const { endpoints } = endpointsFromEndpointSlice(slice, twoPorts, false, podOf, nodeLocality);
     expect(endpoints.map((e) => `${e.servicePortName} ${e.port}`)).toEqual(['grpc 9090', 'http 8080']);
   });
 
@@ -231,7 +241,7 @@ describe('endpointsFromEndpointSlice', () => {
       [{ ip: 'a.example.com' }],
       'FQDN',
     );
-    expect(endpointsFromEndpointSlice(fqdn, reviews, false, podOf).endpoints).toEqual([]);
+    expect(endpointsFromEndpointSlice(fqdn, reviews, false, podOf, nodeLocality).endpoints).toEqual([]);
     const broken = make(
       'EndpointSlice',
       'default',
@@ -246,7 +256,7 @@ describe('endpointsFromEndpointSlice', () => {
         },
       },
     );
-    const { endpoints, issues } = endpointsFromEndpointSlice(broken, reviews, false, podOf);
+    const { endpoints, issues } = endpointsFromEndpointSlice(broken, reviews, false, podOf, nodeLocality);
     expect(endpoints.map((e) => e.address)).toEqual(['10.0.0.7']);
     expect(issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
       'endpoints.0.addresses: must be a non-empty list of strings',

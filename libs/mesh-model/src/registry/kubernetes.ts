@@ -12,9 +12,8 @@
  * EndpointSlice endpoints: health from the conditions (ready → Healthy; serving and terminating →
  * Draining; otherwise Unhealthy; a Service with publishNotReadyAddresses keeps every address
  * Healthy), labels, service account, network and TLS mode from the Pod named by `targetRef`,
- * locality from the pod's labels with the slice's `zone` (Kubernetes copies it from the Node;
- * Nodes themselves are not part of this mesh's schema, so a region is known only when the pod
- * carries `topology.kubernetes.io/region` or `istio-locality`).
+ * locality from that pod's override label or its Node (`localityOfPod`). The slice's own `zone`
+ * hint is not used, as in Istio: an endpoint without a known pod and node has no locality.
  */
 import {
   configKey,
@@ -28,7 +27,7 @@ import {
   type KubeEndpoint,
 } from '@mesh/config-model';
 import type { Endpoint, HealthStatus, Service, ServicePort } from '../service';
-import { dropUndefined, localityOfPod, NETWORK_LABEL, tlsModeOfPod } from './workload';
+import { dropUndefined, localityOfPod, NETWORK_LABEL, tlsModeOfPod, type NodeLocalityLookup } from './workload';
 
 export type KubeServiceConfig = ConfigOfKind<'Service'>;
 export type PodConfig = ConfigOfKind<'Pod'>;
@@ -142,6 +141,7 @@ export function endpointsFromEndpointSlice(
   service: Service,
   publishNotReadyAddresses: boolean,
   podOf: (namespace: string, name: string) => PodConfig | undefined,
+  nodeLocality: NodeLocalityLookup,
 ): SliceEndpoints {
   const { value, issues } = endpointSliceOf(slice);
   if (!value || value.addressType === 'FQDN') return { endpoints: [], issues };
@@ -163,7 +163,7 @@ export function endpointsFromEndpointSlice(
           labels,
           namespace: service.namespace,
           serviceAccount: pod ? pod.spec.serviceAccountName || 'default' : undefined,
-          locality: localityOfPod(labels, endpoint.zone),
+          locality: pod ? localityOfPod(pod, nodeLocality) : undefined,
           health: healthOf(endpoint.conditions, publishNotReadyAddresses),
           tlsMode: tlsModeOfPod(labels),
           workloadName: pod?.name ?? ref?.name,

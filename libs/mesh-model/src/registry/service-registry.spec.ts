@@ -1,6 +1,6 @@
 import type { Config, ServiceEntrySpec } from '@mesh/config-model';
 import { ConfigSnapshot, type ConfigChange } from '../config-source';
-import { corpusConfigs, endpointSlice, make, pod } from '../../testdata/fixtures';
+import { corpusConfigs, endpointSlice, make, node, pod } from '../../testdata/fixtures';
 import { pushRequestForRegistryUpdate, ServiceRegistry } from './service-registry';
 
 const add = (config: Config): ConfigChange => ({ type: 'add', config });
@@ -328,5 +328,170 @@ describe('ServiceRegistry: Kubernetes', () => {
     registry.apply(add(reviewsService));
     expect(registry.service('reviews.default.svc.cluster.local', 'default')?.registry).toBe('Kubernetes');
     expect(registry.services()).toHaveLength(2);
+  });
+});
+
+describe('ServiceRegistry: Node locality', () => {
+  const host = 'reviews.default.svc.cluster.local';
+  const reviewsService = make('Service', 'default', 'reviews', {
+    clusterIP: '10.96.0.5',
+    selector: { app: 'reviews' },
+    ports: [{ name: 'http', port: 9080 }],
+  });
+  const ports = [{ name: 'http', port: 9080 }];
+  const zoneLabels = (zone: string) => ({
+    'topology.kubernetes.io/region': 'eu-west1',
+    'topology.kubernetes.io/zone': zone,
+    'kubernetes.io/hostname': 'worker-1',
+  });
+  const localities = (registry: ServiceRegistry) =>
+    registry.endpoints(host, 'http').map((e) => `${e.address} ${e.locality ? localityText(e.locality) : '-'}`);
+  const localityText = (l: { region: string; zone: string; subzone: string }) => `${l.region}/${l.zone}/${l.subzone}`;
+
+  /** reviews with two pods on worker-1 (one overriding its locality) and one on worker-2, one slice. */
+  function reviewsOnTwoNodes(): ServiceRegistry {
+    const registry = new ServiceRegistry();
+    registry.apply(add(reviewsService));
+    registry.apply(add(pod('default', 'reviews-1', '10.0.0.1', { app: 'reviews' }, { nodeName: 'worker-1' })));
+    registry.apply(
+      add(
+        pod(
+          'default',
+          'reviews-2',
+          '10.0.0.2',
+          { app: 'reviews', 'istio-locality': 'us.us-b' },
+          { nodeName: 'worker-1' },
+        ),
+      ),
+    );
+    registry.apply(add(pod('default', 'reviews-3', '10.0.0.3', { app: 'reviews' }, { nodeName: 'worker-2' })));
+    registry.apply(
+      add(
+        endpointSlice('default', 'reviews-a', 'reviews', ports, [
+          { ip: '10.0.0.1', pod: 'reviews-1' },
+          { ip: '10.0.0.2', pod: 'reviews-2' },
+          { ip: '10.0.0.3', pod: 'reviews-3' },
+        ]),
+      ),
+    );
+    return registry;
+  }
+
+  it('gives no locality until the node is known, then localizes its pods with an EDS-only update', () => {
+    const registry = reviewsOnTwoNodes();
+    expect(localities(registry)).toEqual(['10.0.0.1 -', '10.0.0.2 us/us-b/', '10.0.0.3 -']);
+
+    const arrived = registry.apply(add(node('worker-1', zoneLabels('eu-west1-b'))));
+    expect(arrived.servicesChanged.size).toBe(0);
+    expect(sorted(arrived.edsHosts)).toEqual([host]);
+    expect(pushRequestForRegistryUpdate(arrived, 7)).toMatchObject({
+      full: false,
+      reasons: { endpoint: 1 },
+      edsHosts: new Set([host]),
+    });
+    // The pod with its own istio-locality keeps it; worker-2's pod waits for its node.
+    expect(localities(registry)).toEqual(['10.0.0.1 eu-west1/eu-west1-b/', '10.0.0.2 us/us-b/', '10.0.0.3 -']);
+  });
+
+  it('re-localizes the pods of a relabelled node (EDS only) and ignores node changes that keep the locality', () => {
+    const registry = reviewsOnTwoNodes();
+    const before = node('worker-1', zoneLabels('eu-west1-b'));
+    registry.apply(add(before));
+    registry.apply(add(node('worker-2', zoneLabels('eu-west1-c'))));
+
+    const moved = node('worker-1', { ...zoneLabels('eu-west1-d'), 'topology.istio.io/subzone': 'rack7' });
+    const relabelled = registry.apply(update(moved, before));
+    expect(relabelled.servicesChanged.size).toBe(0);
+    expect(sorted(relabelled.edsHosts)).toEqual([host]);
+    expect(pushRequestForRegistryUpdate(relabelled, 0)?.full).toBe(false);
+    expect(localities(registry)).toEqual([
+      '10.0.0.1 eu-west1/eu-west1-d/rack7',
+      '10.0.0.2 us/us-b/',
+      '10.0.0.3 eu-west1/eu-west1-c/',
+    ]);
+
+    // A label that is not a topology label (or a status heartbeat) changes no locality: no update.
+    const cordoned = node('worker-1', {
+      ...moved.labels,
+      'node.kubernetes.io/exclude-from-external-load-balancers': '',
+    });
+    const unchanged = registry.apply(update(cordoned, moved));
+    expect(unchanged.edsHosts.size + unchanged.servicesChanged.size).toBe(0);
+    expect(pushRequestForRegistryUpdate(unchanged, 0)).toBeUndefined();
+  });
+
+  it('leaves a node whose pods all override their locality without an update', () => {
+    const registry = new ServiceRegistry();
+    registry.apply(add(reviewsService));
+    registry.apply(
+      add(pod('default', 'reviews-1', '10.0.0.1', { app: 'reviews', 'istio-locality': 'us.us-b' }, { nodeName: 'n' })),
+    );
+    registry.apply(
+      add(endpointSlice('default', 'reviews-a', 'reviews', ports, [{ ip: '10.0.0.1', pod: 'reviews-1' }])),
+    );
+    const nodeAdded = registry.apply(add(node('n', zoneLabels('eu-west1-b'))));
+    expect(nodeAdded.edsHosts.size + nodeAdded.servicesChanged.size).toBe(0);
+  });
+
+  it('follows a pod bound to a node after it was created, and drops the locality when the node goes', () => {
+    const registry = new ServiceRegistry();
+    const worker = node('worker-1', zoneLabels('eu-west1-b'));
+    registry.apply(add(worker));
+    registry.apply(add(reviewsService));
+    const pending = pod('default', 'reviews-1', '10.0.0.1', { app: 'reviews' });
+    registry.apply(add(pending));
+    registry.apply(
+      add(endpointSlice('default', 'reviews-a', 'reviews', ports, [{ ip: '10.0.0.1', pod: 'reviews-1' }])),
+    );
+    expect(localities(registry)).toEqual(['10.0.0.1 -']);
+
+    // The scheduler binds it: spec.nodeName appears in a pod update.
+    const bound = { ...pending, spec: { ...pending.spec, nodeName: 'worker-1' } };
+    expect(sorted(registry.apply(update(bound, pending)).edsHosts)).toEqual([host]);
+    expect(localities(registry)).toEqual(['10.0.0.1 eu-west1/eu-west1-b/']);
+
+    const gone = registry.apply(remove(worker));
+    expect(sorted(gone.edsHosts)).toEqual([host]);
+    expect(localities(registry)).toEqual(['10.0.0.1 -']);
+
+    // A deleted pod is no longer on the node: the node's return touches nothing.
+    registry.apply(remove(bound));
+    expect(registry.apply(add(worker)).edsHosts.size).toBe(0);
+  });
+
+  it('localizes pods selected by a ServiceEntry from their node too', () => {
+    const registry = new ServiceRegistry();
+    registry.apply(
+      add(
+        make('ServiceEntry', 'default', 'api', {
+          hosts: ['api.example.com'],
+          ports: [{ number: 80, name: 'http', protocol: 'HTTP' }],
+          resolution: 'STATIC',
+          workloadSelector: { labels: { app: 'api' } },
+        }),
+      ),
+    );
+    registry.apply(add(pod('default', 'api-1', '10.0.0.9', { app: 'api' }, { nodeName: 'worker-1' })));
+    expect(registry.endpoints('api.example.com', 'http')[0].locality).toBeUndefined();
+    const arrived = registry.apply(add(node('worker-1', zoneLabels('eu-west1-b'))));
+    expect(sorted(arrived.edsHosts)).toEqual(['api.example.com']);
+    expect(arrived.servicesChanged.size).toBe(0);
+    expect(registry.endpoints('api.example.com', 'http')[0].locality).toEqual({
+      region: 'eu-west1',
+      zone: 'eu-west1-b',
+      subzone: '',
+    });
+  });
+
+  it('loads Nodes before Pods from a snapshot, whatever order the snapshot lists them in', () => {
+    const registry = ServiceRegistry.fromSnapshot(
+      new ConfigSnapshot([
+        pod('default', 'reviews-1', '10.0.0.1', { app: 'reviews' }, { nodeName: 'worker-1' }),
+        endpointSlice('default', 'reviews-a', 'reviews', ports, [{ ip: '10.0.0.1', pod: 'reviews-1' }]),
+        reviewsService,
+        node('worker-1', zoneLabels('eu-west1-b')),
+      ]),
+    );
+    expect(localities(registry)).toEqual(['10.0.0.1 eu-west1/eu-west1-b/']);
   });
 });

@@ -12,7 +12,9 @@
  * Endpoints are sharded by source (see endpoint-shards.ts) and every change recomputes only the
  * sources it touches: an EndpointSlice change → that slice; a Pod change → the slices pointing at
  * it and its own ServiceEntry-selected shard; a WorkloadEntry change → its own shard; a Service or
- * ServiceEntry change → its own shard plus the workloads its old or new selector picks.
+ * ServiceEntry change → its own shard plus the workloads its old or new selector picks; a Node
+ * whose locality changed → the shards and slices of the pods scheduled on it (an endpoint-only
+ * change: the pods' localities move, no service definition does).
  */
 import {
   configKey,
@@ -22,12 +24,13 @@ import {
   DEFAULT_DOMAIN_SUFFIX,
   type Config,
   type ConfigIssue,
+  type ConfigOfKind,
   type Kind,
 } from '@mesh/config-model';
 import type { ConfigChange, ConfigSnapshotSource } from '../config-source';
 import { byCreation, compareText, sortedByCreation } from '../ordering';
 import { pushRequest, type PushRequest } from '../push-request';
-import type { Endpoint, Service } from '../service';
+import type { Endpoint, Locality, Service } from '../service';
 import { EndpointShards, type HostEndpoints } from './endpoint-shards';
 import {
   endpointsFromEndpointSlice,
@@ -44,10 +47,27 @@ import {
   servicesFromServiceEntry,
   type ServiceEntryConfig,
 } from './service-entry';
-import { endpointsOfWorkload, workloadFromPod, workloadFromWorkloadEntry, type WorkloadInstance } from './workload';
+import {
+  endpointsOfWorkload,
+  localityOfNode,
+  nodeNameOf,
+  workloadFromPod,
+  workloadFromWorkloadEntry,
+  type WorkloadInstance,
+} from './workload';
 
-/** The kinds the registry reads, in the order an initial load applies them. */
-export const REGISTRY_KINDS: readonly Kind[] = ['Service', 'ServiceEntry', 'WorkloadEntry', 'Pod', 'EndpointSlice'];
+/**
+ * The kinds the registry reads, in the order an initial load applies them (Nodes first, so pods
+ * are localized as they arrive).
+ */
+export const REGISTRY_KINDS: readonly Kind[] = [
+  'Node',
+  'Service',
+  'ServiceEntry',
+  'WorkloadEntry',
+  'Pod',
+  'EndpointSlice',
+];
 
 /** What the mesh's consumers read from service discovery (the registry, or a test double). */
 export interface ServiceDiscovery {
@@ -92,12 +112,16 @@ export class ServiceRegistry implements ServiceDiscovery {
   private readonly kubeServices = new NamespacedMap<KubeServiceConfig>();
   private readonly slices = new Map<string, Config>();
   private readonly pods = new Map<string, PodConfig>();
+  /** Node name → its locality, for the nodes that have one (a node without is as good as unknown). */
+  private readonly nodeLocalities = new Map<string, Locality>();
   /** namespace → workload key → workload (WorkloadEntries and Pods with an address). */
   private readonly workloads = new Map<string, Map<string, WorkloadInstance>>();
   // Indexes between inputs.
   private readonly slicesOfService = new Map<string, Set<string>>();
   private readonly slicesOfPod = new Map<string, Set<string>>();
   private readonly podsOfSlice = new Map<string, string[]>();
+  /** Node name → keys of the pods scheduled on it. */
+  private readonly podsOnNode = new Map<string, Set<string>>();
   // Derived state.
   private readonly servicesBySource = new Map<string, readonly Service[]>();
   private readonly servicesByHost = new Map<string, Service[]>();
@@ -105,6 +129,7 @@ export class ServiceRegistry implements ServiceDiscovery {
   /** hostname → the service accounts its endpoints run as (`ns/sa`, sorted, `,`-joined); absent = none. */
   private readonly accountsByHost = new Map<string, string>();
   private sortedServices: readonly Service[] | undefined;
+  private readonly nodeLocality = (nodeName: string): Locality | undefined => this.nodeLocalities.get(nodeName);
 
   constructor(options: ServiceRegistryOptions = {}) {
     this.domainSuffix = options.domainSuffix ?? DEFAULT_DOMAIN_SUFFIX;
@@ -194,6 +219,7 @@ export class ServiceRegistry implements ServiceDiscovery {
     else if (isConfigOfKind(config, 'Service')) this.onKubeService(config, deleted, update);
     else if (isConfigOfKind(config, 'EndpointSlice')) this.onEndpointSlice(config, deleted, update);
     else if (isConfigOfKind(config, 'Pod')) this.onPod(config, deleted, update);
+    else if (isConfigOfKind(config, 'Node')) this.onNode(config, deleted, update);
   }
 
   private onServiceEntry(config: ServiceEntryConfig, deleted: boolean, update: UpdateBuilder): void {
@@ -222,19 +248,50 @@ export class ServiceRegistry implements ServiceDiscovery {
 
   private onPod(config: PodConfig, deleted: boolean, update: UpdateBuilder): void {
     const key = configKey(config);
+    const previous = this.pods.get(key);
+    const previousNode = previous && nodeNameOf(previous);
+    if (previousNode !== undefined) removeFromIndex(this.podsOnNode, previousNode, key);
     if (deleted) this.pods.delete(key);
-    else this.pods.set(key, config);
-    let workload: WorkloadInstance | undefined;
-    if (!deleted) {
-      const read = workloadFromPod(config);
-      workload = read.workload;
-      update.issues.push(...read.issues);
+    else {
+      this.pods.set(key, config);
+      const nodeName = nodeNameOf(config);
+      if (nodeName !== undefined) addToIndex(this.podsOnNode, nodeName, key);
     }
-    this.setWorkload(config.namespace, key, workload);
-    if (workload) this.recomputeWorkload(workload, update);
-    else update.eds(this.shards.remove(key));
+    update.issues.push(...this.recomputePodWorkload(key, config.namespace, update));
     // Slices pointing at the pod take its labels, service account and locality.
     for (const sliceKey of this.slicesOfPod.get(key) ?? []) this.recomputeSlice(sliceKey, update);
+  }
+
+  /**
+   * A Node's locality is its pods' (unless a pod overrides it). Nodes change often (status,
+   * heartbeats) but their topology labels rarely: only a change of the locality itself recomputes
+   * the pods on the node, each slice once however many of its pods the node runs.
+   */
+  private onNode(config: ConfigOfKind<'Node'>, deleted: boolean, update: UpdateBuilder): void {
+    const before = this.nodeLocalities.get(config.name);
+    const after = deleted ? undefined : localityOfNode(config.labels);
+    if (sameLocality(before, after)) return;
+    if (after) this.nodeLocalities.set(config.name, after);
+    else this.nodeLocalities.delete(config.name);
+    const sliceKeys = new Set<string>();
+    for (const podKey of this.podsOnNode.get(config.name) ?? []) {
+      const pod = this.pods.get(podKey);
+      if (!pod) continue;
+      // The pod's own issues were reported when it was applied.
+      this.recomputePodWorkload(podKey, pod.namespace, update);
+      for (const sliceKey of this.slicesOfPod.get(podKey) ?? []) sliceKeys.add(sliceKey);
+    }
+    for (const sliceKey of sliceKeys) this.recomputeSlice(sliceKey, update);
+  }
+
+  /** A pod's workload (for ServiceEntry selection) and its shard, from the pod as now stored (none once deleted). */
+  private recomputePodWorkload(key: string, namespace: string, update: UpdateBuilder): ConfigIssue[] {
+    const pod = this.pods.get(key);
+    const read = pod ? workloadFromPod(pod, this.nodeLocality) : { issues: [] };
+    this.setWorkload(namespace, key, read.workload);
+    if (read.workload) this.recomputeWorkload(read.workload, update);
+    else update.eds(this.shards.remove(key));
+    return read.issues;
   }
 
   private onKubeService(config: KubeServiceConfig, deleted: boolean, update: UpdateBuilder): void {
@@ -294,6 +351,7 @@ export class ServiceRegistry implements ServiceDiscovery {
       service,
       kubeService.spec.publishNotReadyAddresses === true,
       (namespace, name) => this.pods.get(configKey({ kind: 'Pod', namespace, name })),
+      this.nodeLocality,
     );
     update.issues.push(...issues);
     update.eds(this.shards.replace(sliceKey, endpoints));
@@ -454,6 +512,11 @@ class NamespacedMap<T> {
   in(namespace: string): Iterable<T> {
     return this.byNamespace.get(namespace)?.values() ?? [];
   }
+}
+
+function sameLocality(a: Locality | undefined, b: Locality | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.region === b.region && a.zone === b.zone && a.subzone === b.subzone;
 }
 
 function serviceKey(namespace: string, name: string): string {

@@ -24,12 +24,20 @@ import {
 
 /** Pod/WorkloadEntry label saying whether the workload's sidecar accepts Istio mTLS. */
 export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
-/** Pod label overriding the locality (`region.zone.subzone`; labels cannot hold `/`). */
+/** Pod label overriding the locality (`region.zone.subzone`; label values cannot hold `/`). */
+export const TOPOLOGY_LOCALITY_LABEL = 'topology.istio.io/locality';
+/** The older name of the pod locality override; `topology.istio.io/locality` wins when both are set. */
 export const LOCALITY_LABEL = 'istio-locality';
 export const NETWORK_LABEL = 'topology.istio.io/network';
+/** Node labels giving the locality of the pods on the node (the `failure-domain` ones are the pre-1.17 names). */
 export const REGION_LABEL = 'topology.kubernetes.io/region';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+export const BETA_REGION_LABEL = 'failure-domain.beta.kubernetes.io/region';
+export const BETA_ZONE_LABEL = 'failure-domain.beta.kubernetes.io/zone';
 export const SUBZONE_LABEL = 'topology.istio.io/subzone';
+
+/** The locality of a Node by name; undefined when the node is not known or carries no topology labels. */
+export type NodeLocalityLookup = (nodeName: string) => Locality | undefined;
 
 export interface WorkloadInstance {
   /** `WorkloadEntry/ns/name` or `Pod/ns/name`: the endpoint shard this workload's endpoints live in. */
@@ -107,7 +115,10 @@ export function workloadFromWorkloadEntry(config: ConfigOfKind<'WorkloadEntry'>)
  * pod from workload instances at once, like a deleted one, since it may stop serving at any
  * moment. (A pod behind a Service leaves through its EndpointSlice's `terminating` condition.)
  */
-export function workloadFromPod(config: ConfigOfKind<'Pod'>): { workload?: WorkloadInstance; issues: ConfigIssue[] } {
+export function workloadFromPod(
+  config: ConfigOfKind<'Pod'>,
+  nodeLocality: NodeLocalityLookup,
+): { workload?: WorkloadInstance; issues: ConfigIssue[] } {
   if (config.deletionTimestamp) return { issues: [] };
   const { value: status, issues } = podStatusOf(config);
   const address = status.podIP ?? status.podIPs?.[0]?.ip;
@@ -121,7 +132,7 @@ export function workloadFromPod(config: ConfigOfKind<'Pod'>): { workload?: Workl
     address,
     labels,
     ports: {},
-    locality: localityOfPod(labels),
+    locality: localityOfPod(config, nodeLocality),
     network: labels[NETWORK_LABEL] || undefined,
     serviceAccount: config.spec.serviceAccountName || 'default',
     tlsMode: tlsModeOfPod(labels),
@@ -131,19 +142,38 @@ export function workloadFromPod(config: ConfigOfKind<'Pod'>): { workload?: Workl
 }
 
 /**
- * A pod's locality from what the pod itself carries: the `istio-locality` label, else the
- * topology labels (`topology.kubernetes.io/region|zone`, `topology.istio.io/subzone`). Istio reads
- * the topology labels from the pod's Node; Nodes are not in this mesh's schema, so EndpointSlice
- * `zone` (which Kubernetes copies from the Node) fills the zone where the caller has it.
+ * A pod's locality, as Istio finds it: the pod's own override label (`topology.istio.io/locality`,
+ * else `istio-locality`), else the locality of the Node it runs on (`spec.nodeName`). A pod that is
+ * not scheduled yet, or whose node is not known (yet), has none: a Node arriving later re-localizes
+ * it. The pod's own topology labels are not read, as in Istio.
  */
-export function localityOfPod(labels: Labels, zoneFromSlice?: string): Locality | undefined {
-  const override = parseLocality(labels[LOCALITY_LABEL]);
-  if (override) return override;
-  const region = labels[REGION_LABEL] ?? '';
-  const zone = zoneFromSlice || labels[ZONE_LABEL] || '';
-  const subzone = labels[SUBZONE_LABEL] ?? '';
+export function localityOfPod(
+  pod: Pick<ConfigOfKind<'Pod'>, 'labels' | 'spec'>,
+  nodeLocality: NodeLocalityLookup,
+): Locality | undefined {
+  const override = pod.labels[TOPOLOGY_LOCALITY_LABEL] ?? pod.labels[LOCALITY_LABEL];
+  if (override) return parseLocality(override);
+  const nodeName = nodeNameOf(pod);
+  return nodeName === undefined ? undefined : nodeLocality(nodeName);
+}
+
+/**
+ * A Node's locality from its labels: region and zone from the topology labels (falling back to
+ * the deprecated `failure-domain.beta` ones), subzone from Istio's `topology.istio.io/subzone`.
+ * Undefined when none is set.
+ */
+export function localityOfNode(labels: Labels): Locality | undefined {
+  const region = labels[REGION_LABEL] || labels[BETA_REGION_LABEL] || '';
+  const zone = labels[ZONE_LABEL] || labels[BETA_ZONE_LABEL] || '';
+  const subzone = labels[SUBZONE_LABEL] || '';
   if (!region && !zone && !subzone) return undefined;
   return { region, zone, subzone };
+}
+
+/** The Node a pod was scheduled to (`spec.nodeName`); undefined before the scheduler binds it. */
+export function nodeNameOf(pod: Pick<ConfigOfKind<'Pod'>, 'spec'>): string | undefined {
+  const nodeName: unknown = pod.spec.nodeName;
+  return typeof nodeName === 'string' && nodeName !== '' ? nodeName : undefined;
 }
 
 /**

@@ -211,3 +211,63 @@ describe('DiscoveryController', () => {
     expect(controller.ready).toBe(false);
   });
 });
+
+describe('DiscoveryController and VirtualService delegation', () => {
+  const root = object('VirtualService', 'shop', {
+    hosts: ['shop.example.com'],
+    http: [{ match: [{ uri: { prefix: '/reviews' } }], delegate: { name: 'reviews-routes' } }],
+  });
+  const delegate = (subset: string) =>
+    object('VirtualService', 'reviews-routes', {
+      http: [{ route: [{ destination: { host: 'reviews.example.com', subset } }] }],
+    });
+  const rootRoutes = (controller: DiscoveryController) =>
+    controller.pushContext?.virtualServices().find((vs) => vs.name === 'shop')?.spec.http ?? [];
+
+  it('warns of a missing delegate, and a delegate created or changed later is a push rebuilding the root', async () => {
+    const warnings: string[] = [];
+    const store = new MemoryConfigStore({ validate: validateConfig });
+    store.create(reviewsEntry());
+    store.create(root);
+    const clock = new FakeClock();
+    const metrics = new ControllerMetricsRecorder();
+    const generators = new RecordingGenerators().registry();
+    const server = new RecordingServer(generators, [REVIEWS_CLUSTER]);
+    const controller = new DiscoveryController({
+      store,
+      mesh: defaultMeshConfig(),
+      generators,
+      server,
+      clock,
+      metrics,
+      logger: { ...silent, warn: (message) => warnings.push(message) },
+      debounce: { quietMs: 100, maxMs: 1_000 },
+    });
+    await controller.start();
+    expect(rootRoutes(controller)).toEqual([]);
+    expect(warnings).toEqual([
+      'VirtualService delegation: VirtualService/default/shop spec.http[0] delegates to ' +
+        'VirtualService/default/reviews-routes, which does not exist (or has hosts): the route is left out',
+    ]);
+
+    const created = store.create(delegate('v1'));
+    clock.advance(100);
+    expect(server.pushes).toHaveLength(1);
+    expect([...server.pushes[0].request.configsUpdated]).toEqual(['VirtualService/default/reviews-routes']);
+    expect(rootRoutes(controller)).toEqual([
+      {
+        match: [{ uri: { prefix: '/reviews' } }],
+        route: [{ destination: { host: 'reviews.example.com', subset: 'v1' } }],
+      },
+    ]);
+    // pilot_virt_services counts the delegate too.
+    expect(metrics.virtualServices).toBe(2);
+
+    store.update({ ...created, spec: delegate('v2').spec });
+    clock.advance(100);
+    expect(server.pushes).toHaveLength(2);
+    expect(rootRoutes(controller)[0].route?.[0].destination.subset).toBe('v2');
+    expect(warnings).toHaveLength(1);
+    controller.stop();
+  });
+});

@@ -18,6 +18,7 @@ import {
   ServiceRegistry,
   type DebounceClock,
   type DebouncedBatch,
+  type DelegationProblem,
   type Proxy,
   type PushContextInputs,
   type PushRequest,
@@ -144,6 +145,7 @@ export class DiscoveryController {
     this.registryValue = registry;
     const push = this.buildTimed(() => PushContext.build(this.inputs(registry)));
     this.push = push;
+    this.logDelegationProblems(push);
     this.server.setPushContext(push);
     this.unsubscribe = this.store.subscribe((event) => this.onEvent(event));
     this.logger.info('initial PushContext built; serving', {
@@ -272,6 +274,7 @@ export class DiscoveryController {
       return;
     }
     this.push = push;
+    if (!push.sharesIndex(previous, 'virtualServices')) this.logDelegationProblems(push);
     this.pushes++;
     const proxies = this.server.pushAll(request, push);
     this.lastPush = {
@@ -303,8 +306,20 @@ export class DiscoveryController {
     const started = performance.now();
     const push = build();
     this.metrics.pushContextInit((performance.now() - started) / 1000);
-    this.metrics.pushContextSize(push.services().length, push.virtualServices().length);
+    // Istio's pilot_virt_services counts every VirtualService, delegates included.
+    const virtualServices = push.virtualServices().length + push.delegateVirtualServices().length;
+    this.metrics.pushContextSize(push.services().length, virtualServices);
     return push;
+  }
+
+  /** Delegating routes left out of their roots (as Istio, a warning each; the rest still applies). */
+  private logDelegationProblems(push: PushContext): void {
+    for (const problem of push.delegationProblems()) {
+      this.logger.warn(`VirtualService delegation: ${describeDelegationProblem(problem)}`, {
+        root: problem.root,
+        delegate: problem.delegate,
+      });
+    }
   }
 
   private logIssues(context: string, issues: readonly ConfigIssue[]): void {
@@ -322,4 +337,17 @@ function inboundUpdateType(
   if (!registryUpdate) return 'config';
   if (registryUpdate.servicesChanged.size > 0) return event.type === 'delete' ? 'svcdelete' : 'svc';
   return 'eds';
+}
+
+/** One line on a delegation problem: which route of which root, which delegate, why. */
+export function describeDelegationProblem(problem: DelegationProblem): string {
+  const route = `${problem.root} spec.http[${problem.rootRoute}]`;
+  switch (problem.reason) {
+    case 'delegate-not-found':
+      return `${route} delegates to ${problem.delegate}, which does not exist (or has hosts): the route is left out`;
+    case 'delegate-not-exported':
+      return `${route} delegates to ${problem.delegate}, which is not exported to the root's namespace: the route is left out`;
+    case 'route-conflict':
+      return `${problem.delegate} spec.http[${problem.delegateRoute ?? '?'}] does not narrow the match of ${route} (or delegates again): it is left out`;
+  }
 }
