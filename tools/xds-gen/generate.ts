@@ -6,12 +6,14 @@
  *                                           committed files differ (CI runs this)
  *
  * Steps: merge the proto roots into a staging tree with validate annotations stripped, run
- * `buf generate` with ts-proto as a local plugin, then replace (or compare) the output.
+ * `buf generate` with ts-proto as a local plugin, write the descriptors of the same files (see
+ * descriptor-set.ts), then replace (or compare) the output.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { descriptorSetModule, DESCRIPTOR_SET_FILE } from './descriptor-set.ts';
 import { entryProtos, generatedDir, protoRoots, repoRoot, tsProtoOptions } from './sources.ts';
 import { stripValidateAnnotations } from './strip-validate.ts';
 
@@ -23,6 +25,7 @@ function main(): void {
     const out = join(work, 'out');
     stageProtos(stage);
     runBuf(stage, out);
+    writeDescriptorSet(stage, out);
     if (check) {
       const differences = compareTrees(out, generatedDir);
       if (differences.length > 0) {
@@ -65,6 +68,23 @@ function runBuf(stage: string, out: string): void {
   if (result.status !== 0) {
     throw new Error(`buf generate failed with status ${result.status ?? result.signal}`);
   }
+}
+
+/**
+ * The FileDescriptorSet of the entry protos and everything they import (no source info), as a
+ * TypeScript module: @mesh/xds reads it for proto3 canonical JSON, which needs descriptors that
+ * ts-proto's code does not carry.
+ */
+function writeDescriptorSet(stage: string, out: string): void {
+  const binary = join(stage, '..', 'descriptors.binpb');
+  const args = ['build', '--as-file-descriptor-set', '--exclude-source-info', '-o', binary];
+  args.push(...entryProtos.flatMap((p) => ['--path', p]));
+  const buf = join(repoRoot, 'node_modules', '.bin', 'buf');
+  const result = spawnSync(buf, args, { cwd: stage, stdio: 'inherit' });
+  if (result.status !== 0) {
+    throw new Error(`buf build failed with status ${result.status ?? result.signal}`);
+  }
+  writeFileSync(join(out, DESCRIPTOR_SET_FILE), descriptorSetModule(readFileSync(binary)));
 }
 
 /** Relative paths of all files under dir, sorted. */

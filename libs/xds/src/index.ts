@@ -6,6 +6,7 @@
 export * from './type-urls';
 export * from './any';
 export * from './registry';
+export * from './canonical-json';
 
 export { Any } from './generated/google/protobuf/any';
 export { Duration } from './generated/google/protobuf/duration';

@@ -53,7 +53,7 @@ const CONFIG_DUMP = {
     {
       '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
       dynamicActiveClusters: [
-        { cluster: { name: 'outbound|9080|v1|reviews.default.svc.cluster.local', type: 'EDS' } },
+        { cluster: { name: 'outbound|9080|v1|reviews.default.svc.cluster.local', type: 'EDS', connectTimeout: '10s' } },
         { cluster: { name: 'PassthroughCluster', type: 'ORIGINAL_DST' } },
         { cluster: { name: 'BlackHoleCluster' } },
       ],
@@ -71,7 +71,8 @@ const CONFIG_DUMP = {
             },
           },
         },
-        { name: 'reviews:9080', activeState: { listener: { name: 'reviews:9080', apiListener: {} } } },
+        // A field this build does not know (a newer Envoy's): tables skip it, -o json warns.
+        { name: 'reviews:9080', activeState: { listener: { name: 'reviews:9080', apiListener: {}, futureField: 1 } } },
       ],
     },
     {
@@ -256,10 +257,37 @@ describe('meshctl proxy-config', () => {
     );
   });
 
-  it('prints the resources with -o json', async () => {
+  it('prints the resources with -o json in canonical JSON with Envoy field names', async () => {
     const result = await pc('cluster', 'productpage-v1-abc.default', '-o', 'json');
-    expect(JSON.parse(result.stdout)).toEqual(
-      CONFIG_DUMP.configs[0].dynamicActiveClusters!.map((entry) => entry.cluster),
+    expect(result.stderr).toBe('');
+    const cluster = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+    expect(JSON.parse(result.stdout)).toEqual([
+      {
+        '@type': cluster,
+        name: 'outbound|9080|v1|reviews.default.svc.cluster.local',
+        type: 'EDS',
+        connect_timeout: '10s',
+      },
+      { '@type': cluster, name: 'PassthroughCluster', type: 'ORIGINAL_DST' },
+      { '@type': cluster, name: 'BlackHoleCluster' },
+    ]);
+  });
+
+  it('prints a resource it cannot read as received, with a warning naming the field', async () => {
+    const result = await pc('listener', 'productpage-v1-abc.default', '-o', 'json');
+    expect(result.status).toBe(0);
+    const listener = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+    expect(JSON.parse(result.stdout)).toEqual([
+      {
+        '@type': listener,
+        name: 'virtualOutbound',
+        address: { socket_address: { address: '0.0.0.0', port_value: 15001 } },
+        filter_chains: [{}, {}],
+      },
+      { name: 'reviews:9080', apiListener: {}, futureField: 1 },
+    ]);
+    expect(result.stderr).toBe(
+      'meshctl: warning: listener[1]: futureField: unknown field "futureField" in envoy.config.listener.v3.Listener (printed as received)\n',
     );
   });
 

@@ -2,10 +2,14 @@
  * `meshctl proxy-config cluster|listener|route|endpoint <proxy> [--istiod-debug URL] [-o json]`:
  * the config istiod would send a connected proxy now, from /debug/config_dump (as
  * `istioctl proxy-config`, which reads Envoy's admin dump). Tables summarize; `-o json` prints the
- * resources themselves. Field names are read in proto3 JSON's camelCase or Envoy's snake_case, so
- * an Envoy admin config dump has the same shape.
+ * resources themselves in proto3 canonical JSON with Envoy's snake_case field names, as istioctl
+ * does: each is read as its Envoy type and written again, so the output is the same whether the
+ * dump came from istiod or an Envoy admin port, in camelCase or snake_case. Tables read either
+ * spelling directly.
  */
 import { FlagError, formatFlagHelp, parseFlags, stringFlag, type FlagSpecs } from '@mesh/platform';
+// Types only: the module itself is loaded on demand (see run).
+import * as xds from '@mesh/xds';
 import { expandAliases } from './arguments';
 import type { Command } from './command';
 import { debugBaseUrl, getDebugJson, istiodDebugFlag, isRecord } from './istiod-debug';
@@ -23,6 +27,8 @@ type Json = Record<string, unknown>;
 interface Section {
   /** envoy.admin.v3.<dumpType> in the dump's `configs`. */
   readonly dumpType: string;
+  /** The type of the resources (their `@type`, which Envoy always writes and a hand-made dump may omit). */
+  readonly typeUrl: string;
   /** The list in that section, and how to reach the resource in each entry. */
   readonly entries: string;
   readonly resource: (entry: Json) => unknown;
@@ -33,6 +39,7 @@ interface Section {
 const SECTIONS: Readonly<Record<string, Section>> = {
   cluster: {
     dumpType: 'ClustersConfigDump',
+    typeUrl: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
     entries: 'dynamicActiveClusters',
     resource: (entry) => field(entry, 'cluster'),
     header: ['SERVICE FQDN', 'PORT', 'SUBSET', 'DIRECTION', 'TYPE'],
@@ -49,6 +56,7 @@ const SECTIONS: Readonly<Record<string, Section>> = {
   },
   listener: {
     dumpType: 'ListenersConfigDump',
+    typeUrl: 'type.googleapis.com/envoy.config.listener.v3.Listener',
     entries: 'dynamicListeners',
     resource: (entry) => field(obj(field(entry, 'activeState')), 'listener'),
     header: ['NAME', 'ADDRESS', 'PORT', 'TYPE', 'FILTER CHAINS'],
@@ -69,6 +77,7 @@ const SECTIONS: Readonly<Record<string, Section>> = {
   },
   route: {
     dumpType: 'RoutesConfigDump',
+    typeUrl: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
     entries: 'dynamicRouteConfigs',
     resource: (entry) => field(entry, 'routeConfig'),
     header: ['NAME', 'VIRTUAL HOST', 'DOMAINS', 'MATCH', 'ACTION', 'VIRTUAL SERVICE'],
@@ -93,6 +102,7 @@ const SECTIONS: Readonly<Record<string, Section>> = {
   },
   endpoint: {
     dumpType: 'EndpointsConfigDump',
+    typeUrl: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
     entries: 'dynamicEndpointConfigs',
     resource: (entry) => field(entry, 'endpointConfig'),
     header: ['ENDPOINT', 'STATUS', 'WEIGHT', 'LOCALITY', 'CLUSTER'],
@@ -142,7 +152,8 @@ export const proxyConfigCommand: Command = {
     const dump = await getDebugJson(base, '/debug/config_dump', { proxyID: proxy });
     const resources = resourcesOf(dump, section);
     if (format === 'json') {
-      process.stdout.write(`${JSON.stringify(resources, null, 2)}\n`);
+      const canonical = resources.map((resource, index) => canonicalResource(resource, section, `${what}[${index}]`));
+      process.stdout.write(`${JSON.stringify(canonical, null, 2)}\n`);
     } else {
       process.stdout.write(formatTable(section.header, resources.map(obj).flatMap(section.rows)));
     }
@@ -160,6 +171,20 @@ function resourcesOf(dump: unknown, section: Section): unknown[] {
   return list(field(config, section.entries))
     .map((entry) => section.resource(obj(entry)))
     .filter((resource) => resource !== undefined);
+}
+
+/**
+ * The resource in canonical JSON with proto field names. One that does not read as its type (a
+ * newer Envoy's field, an extension this build lacks) is printed as received, with a warning
+ * naming the field.
+ */
+function canonicalResource(resource: unknown, section: Section, label: string): unknown {
+  const typed = isRecord(resource) && '@type' in resource ? resource : { '@type': section.typeUrl, ...obj(resource) };
+  const parsed = xds.fromCanonicalJson(xds.Any, typed);
+  if (parsed.ok) return xds.anyToCanonicalJson(parsed.message, { protoFieldNames: true });
+  const problem = xds.formatCanonicalJsonError(parsed.error);
+  process.stderr.write(`meshctl: warning: ${label}: ${problem} (printed as received)\n`);
+  return resource;
 }
 
 function routeMatch(match: Json): string {

@@ -145,14 +145,21 @@ describe('startControlPlane (in-process, real sockets)', () => {
         'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump',
       ]);
       const [clusters, endpoints] = dump.configs as [
-        { dynamicActiveClusters: Array<{ cluster: { '@type': string; name: string }; lastUpdated?: string }> },
-        { dynamicEndpointConfigs: Array<{ endpointConfig: { clusterName: string; endpoints: unknown[] } }> },
+        {
+          dynamic_active_clusters: Array<{
+            cluster: { '@type': string; name: string; connect_timeout?: string };
+            last_updated?: string;
+          }>;
+        },
+        { dynamic_endpoint_configs: Array<{ endpoint_config: { cluster_name: string; endpoints: unknown[] } }> },
       ];
-      expect(clusters.dynamicActiveClusters.map((c) => [c.cluster['@type'], c.cluster.name])).toEqual([
+      expect(clusters.dynamic_active_clusters.map((c) => [c.cluster['@type'], c.cluster.name])).toEqual([
         [TypeUrl.Cluster, REVIEWS],
       ]);
-      expect(clusters.dynamicActiveClusters[0].lastUpdated).toMatch(/^\d{4}-/);
-      expect(JSON.stringify(endpoints.dynamicEndpointConfigs)).toContain('"address":"10.1.0.1"');
+      // Canonical JSON: a Duration is a string of seconds.
+      expect(clusters.dynamic_active_clusters[0].cluster.connect_timeout).toMatch(/^\d+(\.\d+)?s$/);
+      expect(clusters.dynamic_active_clusters[0].last_updated).toMatch(/^\d{4}-/);
+      expect(JSON.stringify(endpoints.dynamic_endpoint_configs)).toContain('"address":"10.1.0.1"');
     }
     expect(await get(debug, '/debug/config_dump')).toMatchObject({ status: 400 });
     const missing = await get(debug, '/debug/config_dump?proxyID=nobody.default');
