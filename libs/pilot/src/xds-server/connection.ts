@@ -10,6 +10,7 @@ import { sortByPushOrder, TypeUrl, type Node } from '@mesh/xds';
 import type { GeneratedResources, GeneratorRegistry, PushContextLike } from './generator';
 import type { LogFields, XdsLogger } from './logger';
 import { shortTypeName, type XdsMetrics } from './metrics';
+import type { SendBudget } from './send-budget';
 import type { XdsServerSettings } from './settings';
 import type { NackRecord, TypeState } from './type-state';
 
@@ -21,6 +22,8 @@ export interface ConnectionContext<P extends PushContextLike> {
   readonly metrics: XdsMetrics;
   readonly logger: XdsLogger;
   readonly settings: XdsServerSettings;
+  /** Bounds the bytes queued on all streams together. */
+  readonly sendBudget: SendBudget;
   /** Identifies this control plane in every response (Envoy shows it in its config dump), encoded. */
   readonly controlPlane: Uint8Array | undefined;
   /** The PushContext requests are answered from (the latest one pushed). */
@@ -82,6 +85,8 @@ export abstract class XdsConnection<P extends PushContextLike, Req = unknown, Re
   private paused = false;
   private closedValue = false;
   private readonly unknownTypesWarned = new Set<string>();
+  /** Budget of responses not yet sent, handed back if the stream ends first. */
+  private readonly heldBudget = new Set<() => void>();
 
   constructor(
     protected readonly call: ServerDuplexStream<Req, Res>,
@@ -217,10 +222,28 @@ export abstract class XdsConnection<P extends PushContextLike, Req = unknown, Re
     return false;
   }
 
-  /** Writes one response; waits (up to the send timeout) when the client reads slowly. */
-  protected async write(typeUrl: string, response: Res): Promise<boolean> {
+  /**
+   * Writes one encoded response once the server's send budget has room for it (the budget is
+   * handed back when grpc-js has sent the bytes, or the stream is gone); waits (up to the send
+   * timeout) when the client reads slowly.
+   */
+  protected async write(typeUrl: string, response: Res & Uint8Array): Promise<boolean> {
     if (this.closedValue) return false;
-    if (this.call.write(response)) return true;
+    const budget = this.context.sendBudget;
+    const held = await budget.acquire(response.length);
+    if (this.closedValue) {
+      budget.release(held);
+      return false;
+    }
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.heldBudget.delete(release);
+      budget.release(held);
+    };
+    this.heldBudget.add(release);
+    if (this.call.write(response, release)) return true;
     const drained = await new Promise<boolean>((resolve) => {
       const finish = (ok: boolean): void => {
         clearTimeout(timer);
@@ -336,6 +359,7 @@ export abstract class XdsConnection<P extends PushContextLike, Req = unknown, Re
   private markClosed(): void {
     if (this.closedValue) return;
     this.closedValue = true;
+    for (const release of [...this.heldBudget]) release();
     this.context.closed(this);
   }
 }

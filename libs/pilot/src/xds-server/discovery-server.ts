@@ -23,6 +23,7 @@ import type { GeneratorRegistry, PushContextLike } from './generator';
 import { stderrLogger, type XdsLogger } from './logger';
 import { XdsMetricsRecorder, type XdsMetrics } from './metrics';
 import { PushQueue } from './push-queue';
+import { SendBudget } from './send-budget';
 import { encodeControlPlane } from './response-encoding';
 import { grpcServerOptions, xdsServerSettings, type XdsServerSettings } from './settings';
 import { SotwConnection } from './sotw-connection';
@@ -59,6 +60,7 @@ export class DiscoveryServer<P extends PushContextLike> {
   private readonly nonceSeed = randomBytes(4).toString('hex');
   private lastNonce = 0;
   private readonly connectionContext: ConnectionContext<P>;
+  private readonly sendBudget: SendBudget;
   private server: Server | undefined;
   private closing = false;
 
@@ -69,6 +71,7 @@ export class DiscoveryServer<P extends PushContextLike> {
     this.generators = options.generators;
     this.pushContext = options.pushContext;
     this.controlPlane = encodeControlPlane(options.controlPlaneId ? { identifier: options.controlPlaneId } : undefined);
+    this.sendBudget = new SendBudget(this.settings.sendBudgetBytes);
     this.connectionContext = this.createConnectionContext();
     this.queue = new PushQueue({
       concurrency: this.settings.pushConcurrency,
@@ -185,6 +188,7 @@ export class DiscoveryServer<P extends PushContextLike> {
       metrics: this.metrics,
       logger: this.logger,
       settings: this.settings,
+      sendBudget: this.sendBudget,
       controlPlane: this.controlPlane,
       currentPush: () => this.pushContext,
       nextNonce: () => `${this.nonceSeed}-${(++this.lastNonce).toString(36)}`,

@@ -21,6 +21,8 @@ export interface XdsServerSettings {
   readonly maxConcurrentStreams: number;
   /** On close(), how long in-flight pushes may finish before streams are ended. */
   readonly closeGraceMs: number;
+  /** Response bytes written to streams and not yet sent to the network, all connections together. */
+  readonly sendBudgetBytes: number;
 }
 
 export const DEFAULT_XDS_SERVER_SETTINGS: XdsServerSettings = {
@@ -31,6 +33,7 @@ export const DEFAULT_XDS_SERVER_SETTINGS: XdsServerSettings = {
   maxConnectionAgeMs: 30 * 60_000,
   maxConcurrentStreams: 100_000,
   closeGraceMs: 1_000,
+  sendBudgetBytes: 64 * 1024 * 1024,
 };
 
 /** The flags an app adds to its spec to configure the ADS server. */
@@ -70,6 +73,11 @@ export const xdsServerFlags = {
     DEFAULT_XDS_SERVER_SETTINGS.closeGraceMs,
     'ms in-flight pushes may finish on shutdown before streams end with UNAVAILABLE',
   ),
+  sendBudgetBytes: intFlag(
+    'xds-send-budget-bytes',
+    DEFAULT_XDS_SERVER_SETTINGS.sendBudgetBytes,
+    'response bytes queued for sending to all xDS clients at once; writers wait beyond it (bounds memory)',
+  ),
 };
 
 export type XdsServerFlagValues = FlagValues<typeof xdsServerFlags>;
@@ -85,6 +93,7 @@ export function xdsServerSettings(overrides: Partial<XdsServerSettings> = {}): X
     maxConnectionAgeMs: 0,
     maxConcurrentStreams: 1,
     closeGraceMs: 0,
+    sendBudgetBytes: 1,
   };
   for (const key of Object.keys(minimum) as Array<keyof XdsServerSettings>) {
     const value = settings[key];
