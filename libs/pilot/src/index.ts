@@ -18,4 +18,6 @@ export { registerEndpointGenerators, EndpointGenerator } from './generators/endp
 // LDS and RDS generators ("listeners" helper) and the traffic simulator over generated config.
 export * from './generators/listener';
 export * from './generators/route';
+// SDS: credentials by `credentialName` from Kubernetes Secrets (Envoy-style proxies).
+export { registerSecretGenerators, SecretGenerator, type SecretGeneratorOptions } from './generators/secret';
 export * from './generators/simulation';

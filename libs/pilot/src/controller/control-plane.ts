@@ -120,6 +120,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     options.generators ??
     registerAllGenerators(new GeneratorRegistry<PushContext>(), {
       onSkippedCluster: (proxy, reason) => logger.debug('cluster left out', { proxy: proxy.id, reason }),
+      onRefusedSecret: (proxy, resource, reason) =>
+        logger.warn('SDS resource not served', { proxy: proxy.id, resource, reason }),
     });
   const proxies = new ProxyDirectory();
   const server = new DiscoveryServer<PushContext>({

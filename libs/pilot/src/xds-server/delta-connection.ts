@@ -19,6 +19,7 @@ import { TypeUrl, type Any, type DeltaDiscoveryRequest, type Node, type Resource
 import { XdsConnection, type ResponseMode } from './connection';
 import type { PushContextLike } from './generator';
 import { encodeDeltaDiscoveryResponse } from './response-encoding';
+import type { VersionChange } from './sent-versions';
 import { CLAIMED_BY_CLIENT, isWildcardCapable, TOLD_ABSENT, TypeState } from './type-state';
 
 export class DeltaConnection<P extends PushContextLike> extends XdsConnection<P, DeltaDiscoveryRequest, Buffer> {
@@ -41,7 +42,7 @@ export class DeltaConnection<P extends PushContextLike> extends XdsConnection<P,
       const state = new TypeState(typeUrl, wildcard);
       const claimed = Object.keys(request.initialResourceVersions ?? {});
       state.setNames(wildcard ? subscribe : [...subscribe, ...claimed]);
-      for (const name of claimed) state.deltaSent.set(name, CLAIMED_BY_CLIENT);
+      state.deltaSent = state.deltaSent.apply(claimed.map((name) => [name, CLAIMED_BY_CLIENT] as const));
       this.types.set(typeUrl, state);
       await this.answerAndWarm(proxy, state);
       return;
@@ -107,7 +108,9 @@ export class DeltaConnection<P extends PushContextLike> extends XdsConnection<P,
     const removed: string[] = [];
     // A partial result says nothing of the resources it leaves out: they are unchanged, not gone.
     if (!generated.partial) {
-      for (const [name, had] of state.deltaSent) if (had !== TOLD_ABSENT && !current.has(name)) removed.push(name);
+      for (const [name, had] of state.deltaSent.entries()) {
+        if (had !== TOLD_ABSENT && !current.has(name)) removed.push(name);
+      }
     }
     // A named subscription to something that does not exist is answered with its removal, once.
     if (!state.wildcard && !generated.partial) {
@@ -120,12 +123,12 @@ export class DeltaConnection<P extends PushContextLike> extends XdsConnection<P,
     state.sentNonce = nonce;
     state.sentVersion = push.version;
     state.sentAt = new Date();
-    for (const resource of changed) state.deltaSent.set(resource.name!, resource.version!);
+    const updates: VersionChange[] = changed.map((resource) => [resource.name!, resource.version!]);
     for (const name of removed) {
-      if (!state.wildcard && state.names.has(name)) state.deltaSent.set(name, TOLD_ABSENT);
-      else state.deltaSent.delete(name);
+      updates.push([name, !state.wildcard && state.names.has(name) ? TOLD_ABSENT : undefined]);
     }
-    state.sentCount = [...state.deltaSent.values()].filter((v) => v !== TOLD_ABSENT).length;
+    state.deltaSent = state.deltaSent.apply(updates);
+    state.sentCount = state.deltaSent.sentCount;
 
     const response = encodeDeltaDiscoveryResponse({
       systemVersionInfo: push.version,
@@ -157,11 +160,12 @@ function applySubscriptionChanges(
   const removed = unsubscribe.filter((name) => name !== '*' && state.names.has(name));
   if (added.length > 0 && !state.wildcard) grew = true;
   state.editNames(added, removed);
-  if (!state.wildcard) for (const name of removed) state.deltaSent.delete(name);
+  if (!state.wildcard) state.deltaSent = state.deltaSent.apply(removed.map((name) => [name, undefined] as const));
   if (unsubscribe.includes('*')) {
     state.wildcard = false;
     // The client drops what it only had through the wildcard.
-    for (const sent of [...state.deltaSent.keys()]) if (!state.names.has(sent)) state.deltaSent.delete(sent);
+    const dropped = [...state.deltaSent.names()].filter((sent) => !state.names.has(sent));
+    state.deltaSent = state.deltaSent.apply(dropped.map((name) => [name, undefined] as const));
   }
   return grew;
 }

@@ -5,6 +5,7 @@
 import { TypeUrl } from '@mesh/xds';
 import type { WatchedResource } from './generator';
 import { editNames, internNames, NO_NAMES } from './name-sets';
+import { SentVersions } from './sent-versions';
 
 export interface NackRecord {
   /** error_detail.message of the rejecting request. */
@@ -18,10 +19,7 @@ export interface NackRecord {
   readonly at: Date;
 }
 
-/** Marks, in a delta stream's sent map, a subscribed name the client was told does not exist. */
-export const TOLD_ABSENT = '';
-/** Marks a name the client claimed on reconnect (initial_resource_versions): always resent. */
-export const CLAIMED_BY_CLIENT = '\u0000claimed';
+export { CLAIMED_BY_CLIENT, TOLD_ABSENT } from './sent-versions';
 
 export class TypeState {
   wildcard: boolean;
@@ -41,8 +39,8 @@ export class TypeState {
    * request even if it looks like a plain ACK; delta resends every watched endpoint.
    */
   forceNextResponse = false;
-  /** Delta only: name → version the client has (or TOLD_ABSENT / CLAIMED_BY_CLIENT). */
-  readonly deltaSent = new Map<string, string>();
+  /** Delta only: name → version the client has (or TOLD_ABSENT / CLAIMED_BY_CLIENT); shared, immutable. */
+  deltaSent = SentVersions.EMPTY;
 
   constructor(
     readonly typeUrl: string,

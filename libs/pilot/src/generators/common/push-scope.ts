@@ -22,8 +22,15 @@ export function onlyKindsChanged(request: PushRequest, kinds: ReadonlySet<Kind>)
   return true;
 }
 
-/** Security policies and telemetry: no cluster, endpoint or route generator reads them. */
-const POLICY_KINDS: readonly Kind[] = ['AuthorizationPolicy', 'RequestAuthentication', 'Telemetry'];
+/**
+ * Security policies and telemetry: no cluster, endpoint or route generator reads them. Nor Secrets:
+ * clusters and listeners only name credentials (`kubernetes://<name>`); their content is SDS's
+ * alone, so a Secret change pushes SDS only (as istiod does).
+ */
+const POLICY_KINDS: readonly Kind[] = ['AuthorizationPolicy', 'RequestAuthentication', 'Telemetry', 'Secret'];
+
+/** LDS: only Secrets are known not to change listeners (they are named there, never read). */
+const LISTENER_SKIPS: ReadonlySet<Kind> = new Set<Kind>(['Secret']);
 
 /**
  * Clusters and endpoints of a sidecar come from the services in its scope, DestinationRules, its
@@ -51,4 +58,9 @@ export function clustersUnaffected(push: PushContext, proxy: Proxy, request: Pus
 /** RDS: is this push known not to change routes? */
 export function routesUnaffected(request: PushRequest): boolean {
   return onlyKindsChanged(request, ROUTE_SKIPS);
+}
+
+/** LDS: is this push known not to change listeners (a push of Secret changes only)? */
+export function listenersUnaffected(request: PushRequest): boolean {
+  return onlyKindsChanged(request, LISTENER_SKIPS);
 }

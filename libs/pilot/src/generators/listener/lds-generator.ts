@@ -4,11 +4,12 @@
  * servers' listeners. A proxyless gRPC client names the listeners it wants (`<host>:<port>`).
  * When an Envoy-style proxy names listeners, it gets only those among its own.
  */
-import type { Proxy, PushContext } from '@mesh/mesh-model';
+import type { Proxy, PushContext, PushRequest } from '@mesh/mesh-model';
 import { packAny } from '@mesh/xds';
 import { Listener } from '@mesh/xds/generated/envoy/config/listener/v3/listener';
 import type { GeneratedResource, GeneratedResources, Generator, WatchedResource } from '../../xds-server/generator';
 import { ProxyViewCache, proxyViewKey } from '../common/proxy-view-cache';
+import { listenersUnaffected } from '../common/push-scope';
 import { serviceTargetsFor } from '../common/service-targets';
 import { gatewayListeners } from './gateway-listeners';
 import { grpcListeners } from './grpc-listeners';
@@ -63,7 +64,8 @@ function sidecarListenerResources(push: PushContext, proxy: Proxy): GeneratedRes
 }
 
 export const listenerGenerator: Generator<PushContext> = {
-  generate(proxy: Proxy, watched: WatchedResource, push: PushContext): GeneratedResources {
+  generate(proxy: Proxy, watched: WatchedResource, push: PushContext, request: PushRequest): GeneratedResources {
+    if (listenersUnaffected(request)) return { resources: [], noChange: true };
     const all =
       proxy.type === 'router'
         ? toResources(buildListeners(push, proxy)).resources
@@ -74,7 +76,8 @@ export const listenerGenerator: Generator<PushContext> = {
 };
 
 export const grpcListenerGenerator: Generator<PushContext> = {
-  generate(proxy: Proxy, watched: WatchedResource, push: PushContext): GeneratedResources {
+  generate(proxy: Proxy, watched: WatchedResource, push: PushContext, request: PushRequest): GeneratedResources {
+    if (listenersUnaffected(request)) return { resources: [], noChange: true };
     return toResources(grpcListeners(push, proxy, [...watched.resourceNames]));
   },
 };
