@@ -215,13 +215,20 @@ export interface SendOptions {
   agent?: Agent | false;
   /** Abandons the request (closing its connection) after this long. */
   timeoutMs?: number;
+  /** Sent verbatim as the request target (a URL's path would be normalized by Node's URL parser). */
+  path?: string;
 }
 
 export function send(url: string, options: SendOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false },
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: options.agent ?? false,
+        ...(options.path !== undefined ? { path: options.path } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

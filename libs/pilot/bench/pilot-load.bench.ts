@@ -64,7 +64,9 @@ async function connectAll(address: string): Promise<SimulatedProxy[]> {
     const batch: SimulatedProxy[] = [];
     for (let i = start; i < Math.min(PROXIES, start + CONNECT_BATCH); i++) {
       const sotw = PROTOCOL === 'sotw' || (PROTOCOL === 'mixed' && i % 2 === 0);
-      const proxy = sotw ? new SotwProxy(address, sidecarNode(i, 'sotw')) : new DeltaProxy(address, sidecarNode(i, 'delta'));
+      const proxy = sotw
+        ? new SotwProxy(address, sidecarNode(i, 'sotw'))
+        : new DeltaProxy(address, sidecarNode(i, 'delta'));
       proxy.start();
       batch.push(proxy);
     }

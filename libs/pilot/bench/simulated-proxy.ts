@@ -15,17 +15,21 @@ import { Client, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import {
   Cluster,
   DeltaDiscoveryRequest,
-  DeltaDiscoveryResponse,
   DiscoveryRequest,
-  DiscoveryResponse,
   HttpConnectionManager,
   Listener,
   TypeUrl,
-  type Any,
   type Node,
 } from '@mesh/xds';
 import { Cluster_DiscoveryType } from '@mesh/xds/generated/envoy/config/cluster/v3/cluster';
 import { performance } from 'node:perf_hooks';
+import {
+  anyValue,
+  scanDeltaDiscoveryResponse,
+  scanDiscoveryResponse,
+  type ScannedDelta,
+  type ScannedSotw,
+} from './wire-scan';
 
 export type Protocol = 'sotw' | 'delta';
 
@@ -41,6 +45,8 @@ export interface MarkerWatch {
 interface Received<M> {
   readonly bytes: number;
   readonly message: M;
+  /** The response as received, for the marker search. */
+  readonly raw: Buffer;
 }
 
 const derivedNames = new Map<string, readonly string[]>();
@@ -52,10 +58,10 @@ function memoized(key: string, derive: () => readonly string[]): readonly string
 }
 
 /** The names an Envoy would request EDS for: clusters of type EDS (by service name, else name). */
-function edsNamesOf(resources: readonly Any[]): string[] {
+function edsNamesOf(resources: readonly Uint8Array[]): string[] {
   const names: string[] = [];
   for (const any of resources) {
-    const cluster = Cluster.decode(any.value);
+    const cluster = Cluster.decode(anyValue(any));
     if (cluster.type !== Cluster_DiscoveryType.EDS) continue;
     names.push(cluster.edsClusterConfig?.serviceName || cluster.name || '');
   }
@@ -63,28 +69,23 @@ function edsNamesOf(resources: readonly Any[]): string[] {
 }
 
 /** The RDS route names the listeners' HTTP connection managers use. */
-function routeNamesOf(resources: readonly Any[]): string[] {
+function routeNamesOf(resources: readonly Uint8Array[]): string[] {
   const names = new Set<string>();
   for (const any of resources) {
-    const listener = Listener.decode(any.value);
-    for (const chain of [
-      ...listener.filterChains,
+    const listener = Listener.decode(anyValue(any));
+    const chains = [
+      ...(listener.filterChains ?? []),
       ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : []),
-    ]) {
-      for (const filter of chain.filters) {
+    ];
+    for (const chain of chains) {
+      for (const filter of chain.filters ?? []) {
         if (filter.typedConfig?.typeUrl !== HCM_TYPE) continue;
-        const name = HttpConnectionManager.decode(filter.typedConfig.value).rds?.routeConfigName;
+        const name = HttpConnectionManager.decode(filter.typedConfig.value ?? new Uint8Array()).rds?.routeConfigName;
         if (name) names.add(name);
       }
     }
   }
   return [...names];
-}
-
-function containsMarker(resources: readonly Any[], marker: Buffer): boolean {
-  for (const any of resources)
-    if (Buffer.from(any.value.buffer, any.value.byteOffset, any.value.byteLength).indexOf(marker) >= 0) return true;
-  return false;
 }
 
 function sameNames(a: readonly string[], b: ReadonlySet<string>): boolean {
@@ -154,10 +155,11 @@ export abstract class SimulatedProxy {
     if (this.acked.size === 4) this.markSynced();
   }
 
-  protected checkMarker(typeUrl: string, resources: readonly Any[]): void {
+  /** Called after the response was acknowledged. */
+  protected checkMarker(typeUrl: string, raw: Buffer): void {
     const watch = this.watch;
     if (!watch || this.convergedAt !== undefined || typeUrl !== watch.typeUrl) return;
-    if (containsMarker(resources, watch.marker)) this.convergedAt = performance.now();
+    if (raw.indexOf(watch.marker) >= 0) this.convergedAt = performance.now();
   }
 
   protected failed(error: Error): void {
@@ -166,7 +168,7 @@ export abstract class SimulatedProxy {
 }
 
 export class SotwProxy extends SimulatedProxy {
-  private call: ClientDuplexStream<DiscoveryRequest, Received<DiscoveryResponse>> | undefined;
+  private call: ClientDuplexStream<DiscoveryRequest, Received<ScannedSotw>> | undefined;
   private readonly subscribed = new Map<string, Set<string>>();
   private readonly lastNonce = new Map<string, string>();
   private readonly lastVersion = new Map<string, string>();
@@ -175,10 +177,10 @@ export class SotwProxy extends SimulatedProxy {
     const call = this.client.makeBidiStreamRequest(
       `${SERVICE}/StreamAggregatedResources`,
       (request: DiscoveryRequest) => Buffer.from(DiscoveryRequest.encode(request).finish()),
-      (bytes: Buffer) => ({ bytes: bytes.length, message: DiscoveryResponse.decode(bytes) }),
+      (bytes: Buffer) => ({ bytes: bytes.length, message: scanDiscoveryResponse(bytes), raw: bytes }),
     );
     this.call = call;
-    call.on('data', (received: Received<DiscoveryResponse>) => this.onResponse(received));
+    call.on('data', (received: Received<ScannedSotw>) => this.onResponse(received));
     call.on('error', (error: Error) => this.failed(error));
     this.request(TypeUrl.Cluster, []);
   }
@@ -194,7 +196,7 @@ export class SotwProxy extends SimulatedProxy {
     });
   }
 
-  private onResponse({ bytes, message }: Received<DiscoveryResponse>): void {
+  private onResponse({ bytes, message, raw }: Received<ScannedSotw>): void {
     const typeUrl = message.typeUrl;
     this.received(typeUrl, bytes);
     this.lastNonce.set(typeUrl, message.nonce);
@@ -202,7 +204,7 @@ export class SotwProxy extends SimulatedProxy {
     const key = `${typeUrl}\u0000${message.versionInfo}\u0000${bytes}\u0000${message.resources.length}`;
     // The ACK carries the names the proxy keeps watching.
     this.request(typeUrl, [...(this.subscribed.get(typeUrl) ?? [])]);
-    this.checkMarker(typeUrl, message.resources);
+    this.checkMarker(typeUrl, raw);
     this.ackedType(typeUrl);
     if (typeUrl === TypeUrl.Cluster) {
       const eds = memoized(key, () => edsNamesOf(message.resources));
@@ -224,7 +226,7 @@ export class SotwProxy extends SimulatedProxy {
 }
 
 export class DeltaProxy extends SimulatedProxy {
-  private call: ClientDuplexStream<DeltaDiscoveryRequest, Received<DeltaDiscoveryResponse>> | undefined;
+  private call: ClientDuplexStream<DeltaDiscoveryRequest, Received<ScannedDelta>> | undefined;
   /** Per type: resource name → the names it makes the proxy watch (EDS names of a cluster, RDS names of a listener). */
   private readonly resources = new Map<string, Map<string, readonly string[]>>();
   private readonly subscribed = new Map<string, Set<string>>();
@@ -233,10 +235,10 @@ export class DeltaProxy extends SimulatedProxy {
     const call = this.client.makeBidiStreamRequest(
       `${SERVICE}/DeltaAggregatedResources`,
       (request: DeltaDiscoveryRequest) => Buffer.from(DeltaDiscoveryRequest.encode(request).finish()),
-      (bytes: Buffer) => ({ bytes: bytes.length, message: DeltaDiscoveryResponse.decode(bytes) }),
+      (bytes: Buffer) => ({ bytes: bytes.length, message: scanDeltaDiscoveryResponse(bytes), raw: bytes }),
     );
     this.call = call;
-    call.on('data', (received: Received<DeltaDiscoveryResponse>) => this.onResponse(received));
+    call.on('data', (received: Received<ScannedDelta>) => this.onResponse(received));
     call.on('error', (error: Error) => this.failed(error));
     this.subscribe(TypeUrl.Cluster, [], []);
   }
@@ -256,16 +258,14 @@ export class DeltaProxy extends SimulatedProxy {
     });
   }
 
-  private onResponse({ bytes, message }: Received<DeltaDiscoveryResponse>): void {
+  private onResponse({ bytes, message, raw }: Received<ScannedDelta>): void {
     const typeUrl = message.typeUrl;
     this.received(typeUrl, bytes);
     let known = this.resources.get(typeUrl);
     if (!known) this.resources.set(typeUrl, (known = new Map()));
-    for (const name of message.removedResources) known.delete(name);
-    const anys: Any[] = [];
+    for (const name of message.removed) known.delete(name);
     for (const resource of message.resources) {
       if (!resource.resource) continue;
-      anys.push(resource.resource);
       const key = `${typeUrl}\u0000${resource.name}\u0000${resource.version}`;
       const single = [resource.resource];
       if (typeUrl === TypeUrl.Cluster)
@@ -288,7 +288,7 @@ export class DeltaProxy extends SimulatedProxy {
       resourceNamesUnsubscribe: [],
       initialResourceVersions: {},
     });
-    this.checkMarker(typeUrl, anys);
+    this.checkMarker(typeUrl, raw);
     this.ackedType(typeUrl);
     const dependent =
       typeUrl === TypeUrl.Cluster

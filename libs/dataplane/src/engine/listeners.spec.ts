@@ -7,7 +7,7 @@ import { Agent } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { packAny, Secret, TypeUrl } from '@mesh/xds';
+import { type Listener, packAny, Secret, TypeUrl } from '@mesh/xds';
 import { stubResource } from '@mesh/testing';
 import { DownstreamTlsContext } from '@mesh/xds/generated/envoy/extensions/transport_sockets/tls/v3/tls';
 import { ADS, certificateSecret } from '../../testdata/envoy-fixtures';
@@ -235,6 +235,37 @@ describe('engine: listeners', () => {
     });
     expect(reply.json().body.length).toBe(body.length);
     expect(await tcpExchange(h.port('sniff'), 'not http at all\n')).toBe('not http at all\n');
+  });
+
+  it('skips an inspector on the destination ports its filter_disabled names (Istio gates inspectors by port)', async () => {
+    const sniffing = (filterDisabled: NonNullable<Listener['listenerFilters']>[number]['filterDisabled']) =>
+      h.configure({
+        clusters: [staticCluster('a', [a.port]), staticCluster('echo', [echo.port])],
+        listeners: [
+          listener(
+            'gated',
+            [{ ...hcmChain('gated', inline('a')), filterChainMatch: { applicationProtocols: ['http/1.1'] } }],
+            {
+              listenerFilters: [
+                {
+                  name: 'envoy.filters.listener.http_inspector',
+                  typedConfig: packAny(HttpInspector, {}),
+                  filterDisabled,
+                },
+              ],
+              defaultFilterChain: tcpChain('gated_tcp', 'echo'),
+            },
+          ),
+        ],
+      });
+    const request = 'GET /x HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n';
+    // Disabled on every port but 1: HTTP is not detected, the bytes go to the TCP chain (echoed back).
+    await sniffing({ notMatch: { destinationPortRange: { start: 1, end: 2 } } });
+    expect(await tcpExchange(h.port('gated'), request)).toBe(request);
+    // Disabled only on another port: detected, routed over HTTP.
+    const port = h.port('gated');
+    await sniffing({ destinationPortRange: { start: port + 1, end: port + 2 } });
+    expect((await send(h.url('gated', '/x'))).json().upstream).toBe('a');
   });
 
   it('swaps a listener configuration: new connections use it, an in-flight request finishes and its connection drains', async () => {

@@ -53,10 +53,21 @@ export interface XdsUpstreamTls extends XdsTlsContext {
 
 export interface XdsHttpFilter {
   readonly name: string;
-  /** The filter's config type; `router` is the only one implemented so far. */
-  readonly kind: 'router';
+  /**
+   * The filter's config type. `fault` and `cors` are accepted only with nothing to do (an empty
+   * filter config, and no per-route policies, which the route decoder rejects): Istio puts both
+   * in every HTTP connection manager.
+   */
+  readonly kind: 'router' | 'fault' | 'cors';
   readonly disabled: boolean;
 }
+
+/**
+ * What happens to `x-forwarded-client-cert`. Downstream TLS is not served yet, so every
+ * connection is plaintext: the header is removed unless `always_forward_only`.
+ */
+export type XdsForwardClientCertDetails =
+  'sanitize' | 'forward_only' | 'append_forward' | 'sanitize_set' | 'always_forward_only';
 
 export interface XdsHttpConnectionManager {
   readonly kind: 'http_connection_manager';
@@ -70,6 +81,23 @@ export interface XdsHttpConnectionManager {
   readonly generateRequestId: boolean;
   /** Echo the request's `x-request-id` on the response. */
   readonly alwaysSetRequestIdInResponse: boolean;
+  /** The `server` header of every response (overwritten; Envoy's default `envoy`). */
+  readonly serverName: string;
+  /** Append the peer address to `x-forwarded-for` and trust it as the client's (Envoy's use_remote_address). */
+  readonly useRemoteAddress: boolean;
+  readonly forwardClientCertDetails: XdsForwardClientCertDetails;
+  /** Which client certificate facts go into XFCC; only read with a client certificate (mTLS). */
+  readonly setCurrentClientCertDetails?: {
+    readonly subject: boolean;
+    readonly cert: boolean;
+    readonly chain: boolean;
+    readonly dns: boolean;
+    readonly uri: boolean;
+  };
+  /** Lower-cased `Upgrade` values that are proxied (e.g. `websocket`); others are answered 403. */
+  readonly upgradeTypes: readonly string[];
+  /** Normalize the path (RFC 3986 dot segments, percent-encoding) before routing. */
+  readonly normalizePath: boolean;
 }
 
 export interface XdsWeightedCluster {
@@ -113,6 +141,14 @@ export interface XdsFilterChain {
 /** Recovers the original destination, detects TLS (SNI, ALPN) or sniffs the HTTP version. */
 export type XdsListenerFilter = 'original_dst' | 'tls_inspector' | 'http_inspector';
 
+/** A listener filter's `filter_disabled` predicate over the connection's destination port. */
+export type XdsPortPredicate =
+  | { readonly kind: 'any' }
+  | { readonly kind: 'or' | 'and'; readonly rules: readonly XdsPortPredicate[] }
+  | { readonly kind: 'not'; readonly rule: XdsPortPredicate }
+  /** Ports in [start, end). */
+  | { readonly kind: 'port_range'; readonly start: number; readonly end: number };
+
 export interface XdsSocketListener {
   readonly kind: 'socket';
   readonly name: string;
@@ -123,6 +159,8 @@ export interface XdsSocketListener {
   readonly useOriginalDst: boolean;
   /** Listener filters, in order: what they detect feeds filter chain matching. */
   readonly listenerFilters: readonly XdsListenerFilter[];
+  /** Connections on which an inspector is skipped (its `filter_disabled`). */
+  readonly listenerFilterDisabled?: { readonly [K in XdsListenerFilter]?: XdsPortPredicate };
   readonly listenerFiltersTimeoutMs?: number;
   readonly continueOnListenerFiltersTimeout: boolean;
   readonly filterChains: readonly XdsFilterChain[];
@@ -194,6 +232,61 @@ export interface XdsRouteMatch {
   readonly grpc: boolean;
 }
 
+/** What makes a request worth another try (Envoy's `retry_on` conditions this proxy implements). */
+export type XdsRetryCondition =
+  | '5xx'
+  | 'gateway-error'
+  | 'reset'
+  | 'connect-failure'
+  | 'retriable-4xx'
+  | 'refused-stream'
+  | 'retriable-status-codes'
+  | 'envoy-ratelimited'
+  // gRPC conditions: the `grpc-status` of a response that ends at its headers.
+  | 'cancelled'
+  | 'deadline-exceeded'
+  | 'internal'
+  | 'resource-exhausted'
+  | 'unavailable';
+
+export interface XdsRetryPolicy {
+  readonly retryOn: readonly XdsRetryCondition[];
+  /** Retries after the first try (Envoy's default: 1). */
+  readonly numRetries: number;
+  /** Each try's own timeout; undefined = only the route timeout applies. */
+  readonly perTryTimeoutMs?: number;
+  /** Statuses retried under `retriable-status-codes`. */
+  readonly retriableStatusCodes: readonly number[];
+  /** Full-jitter exponential back-off between tries: base (default 25 ms) and cap (default 10× base). */
+  readonly backOffBaseMs: number;
+  readonly backOffMaxMs: number;
+  /** `previous_hosts` predicate: a retry avoids the hosts already tried. */
+  readonly avoidPreviousHosts: boolean;
+  /** Host picks a retry may make to satisfy the predicate before taking the last one (default 1). */
+  readonly hostSelectionRetryMaxAttempts: number;
+}
+
+/** Where a consistent-hash key comes from (Envoy's RouteAction.HashPolicy). */
+export type XdsHashPolicy = (
+  | { readonly kind: 'header'; readonly name: string }
+  /** With `ttlMs`, a request without the cookie gets one generated (and set on the response). */
+  | { readonly kind: 'cookie'; readonly name: string; readonly ttlMs?: number; readonly path?: string }
+  | { readonly kind: 'source_ip' }
+  | { readonly kind: 'query_parameter'; readonly name: string }
+) & {
+  /** A key found here ends the search (the later policies are not combined in). */
+  readonly terminal: boolean;
+};
+
+/** A request mirror policy: a share of requests copied to another cluster. */
+export interface XdsRequestMirror {
+  readonly cluster: string;
+  /** In [0, 1] (`runtime_fraction`'s default value; 1 when unset). */
+  readonly fraction: number;
+  /** Envoy appends `-shadow` to the shadow's host unless told not to. */
+  readonly appendShadowHostSuffix: boolean;
+}
+
 export interface XdsForwardAction {
   readonly kind: 'route';
   readonly destination:
@@ -201,6 +294,17 @@ export interface XdsForwardAction {
     | { readonly weightedClusters: readonly XdsWeightedCluster[] }
     | { readonly clusterHeader: string };
   readonly timeoutMs?: number;
+  /**
+   * gRPC requests: the `grpc-timeout` header replaces the route timeout, capped by this (0 = no
+   * cap); undefined = the header is not used (`max_grpc_timeout` or
+   * `max_stream_duration.grpc_timeout_header_max`).
+   */
+  readonly grpcTimeoutHeaderMaxMs?: number;
+  readonly retryPolicy?: XdsRetryPolicy;
+  /** Shadow copies of the request (responses dropped). */
+  readonly mirrors?: readonly XdsRequestMirror[];
+  /** Consistent-hash keys for ring hash and maglev clusters. */
+  readonly hashPolicies?: readonly XdsHashPolicy[];
   readonly prefixRewrite?: string;
   /** Every match of `pattern` (RE2) in the path is replaced; `\1` in `substitution` is a group. */
   readonly regexRewrite?: { readonly pattern: string; readonly substitution: string };
@@ -225,8 +329,35 @@ export interface XdsDirectResponseAction {
   readonly body?: string;
 }
 
+/** Fault injection on a route (the fault filter's per-route config); fractions are in [0, 1]. */
+export interface XdsFault {
+  readonly delay?: { readonly ms: number; readonly fraction: number };
+  readonly abort?:
+    | { readonly httpStatus: number; readonly fraction: number }
+    | { readonly grpcStatus: number; readonly fraction: number };
+}
+
+/** A CORS policy (the CORS filter's per-route config). */
+export interface XdsCorsPolicy {
+  readonly allowOrigins: readonly XdsStringMatcher[];
+  readonly allowMethods?: string;
+  readonly allowHeaders?: string;
+  readonly exposeHeaders?: string;
+  /** Seconds, as Envoy sends it in `access-control-max-age`. */
+  readonly maxAge?: string;
+  readonly allowCredentials: boolean;
+  /** Share of requests the policy applies to (`filter_enabled`), in [0, 1]. */
+  readonly enabledFraction: number;
+  /** A preflight from an origin the policy does not allow goes upstream (true) or is answered here. */
+  readonly forwardNotMatchingPreflights: boolean;
+}
+
 export interface XdsRoute {
   readonly name: string;
+  /** Per-route CORS filter configs by the HTTP filter name they apply to. */
+  readonly corsPolicies?: Readonly<Record<string, XdsCorsPolicy>>;
+  /** Per-route fault filter configs by the HTTP filter name they apply to (`typed_per_filter_config`). */
+  readonly faults?: Readonly<Record<string, XdsFault>>;
   readonly match: XdsRouteMatch;
   readonly action: XdsForwardAction | XdsRedirectAction | XdsDirectResponseAction;
   /** Undefined when the route changes no headers. */
@@ -265,10 +396,41 @@ export interface XdsTransportSocketMatch {
   readonly tls?: XdsUpstreamTls;
 }
 
+/** Circuit breaker thresholds of the default routing priority (Envoy's defaults: 1024, 1024, 1024, 3). */
+export interface XdsCircuitBreakers {
+  readonly maxConnections: number;
+  readonly maxPendingRequests: number;
+  readonly maxRequests: number;
+  readonly maxRetries: number;
+}
+
+/** Consecutive-failure outlier detection (success-rate and failure-percentage ejection are not implemented). */
+export interface XdsOutlierDetection {
+  /** 0 = this detector is off; `enforcing*` is the percentage of detections that eject. */
+  readonly consecutive5xx: number;
+  readonly enforcingConsecutive5xx: number;
+  readonly consecutiveGatewayFailure: number;
+  readonly enforcingConsecutiveGatewayFailure: number;
+  readonly intervalMs: number;
+  readonly baseEjectionTimeMs: number;
+  readonly maxEjectionTimeMs: number;
+  readonly maxEjectionPercent: number;
+}
+
 interface XdsClusterBase {
   readonly name: string;
   readonly lbPolicy: XdsLbPolicy;
   readonly connectTimeoutMs: number;
+  readonly circuitBreakers: XdsCircuitBreakers;
+  readonly outlierDetection?: XdsOutlierDetection;
+  /** Below this percentage of healthy hosts a priority level balances over all its hosts (default 50; 0 = never). */
+  readonly healthyPanicThresholdPercent: number;
+  /** Source address of upstream connections (`upstream_bind_config`), port chosen by the system. */
+  readonly upstreamBindAddress?: string;
+  /** Upstream connections idle this long are closed (HttpProtocolOptions common idle_timeout; Envoy's default 1 h). */
+  readonly idleTimeoutMs?: number;
+  /** An upstream connection is closed after carrying this many requests (HttpProtocolOptions common). */
+  readonly maxRequestsPerConnection?: number;
   readonly tls?: XdsUpstreamTls;
   readonly transportSocketMatches: readonly XdsTransportSocketMatch[];
 }
@@ -279,10 +441,14 @@ export interface XdsEdsCluster extends XdsClusterBase {
   readonly serviceName: string;
 }
 
+/** Which addresses a DNS cluster's host names resolve to (Envoy's DnsLookupFamily). */
+export type XdsDnsLookupFamily = 'auto' | 'v4_only' | 'v6_only' | 'v4_preferred' | 'all';
+
 /** Endpoints are in the cluster (`static`: IPs; the DNS types: host names to resolve). */
 export interface XdsInlineEndpointsCluster extends XdsClusterBase {
   readonly type: 'static' | 'strict_dns' | 'logical_dns';
   readonly loadAssignment: XdsClusterLoadAssignment;
+  readonly dnsLookupFamily: XdsDnsLookupFamily;
 }
 
 /** Upstream is the connection's original destination. */

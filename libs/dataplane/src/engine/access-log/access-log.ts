@@ -28,7 +28,15 @@ export type ResponseFlag =
   /** The route's cluster does not exist. */
   | 'NC'
   /** Idle timeout (TCP proxy). */
-  | 'IT';
+  | 'IT'
+  /** Upstream overflow: a circuit breaker refused the request. */
+  | 'UO'
+  /** Upstream retry limit exceeded: the answer was worth a retry, none was left. */
+  | 'URX'
+  /** Delay injected by the fault filter. */
+  | 'DI'
+  /** Abort injected by the fault filter. */
+  | 'FI';
 
 export interface HttpLogEntry {
   readonly startTime: number;

@@ -6,20 +6,19 @@
 import type { ClusterRuntime } from '../upstream/cluster';
 import type { Host } from '../upstream/host';
 
-/** Envoy's default circuit breaker thresholds, which this proxy reports but does not enforce yet. */
-const DEFAULT_THRESHOLDS = [
-  ['max_connections', 1024],
-  ['max_pending_requests', 1024],
-  ['max_requests', 1024],
-  ['max_retries', 3],
-] as const;
-
 export function clustersText(clusters: readonly ClusterRuntime[]): string {
   const lines: string[] = [];
   for (const cluster of [...clusters].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const c = cluster.name;
     lines.push(`${c}::observability_name::${c}`);
-    for (const [name, value] of DEFAULT_THRESHOLDS) lines.push(`${c}::default_priority::${name}::${value}`);
+    // The enforced thresholds (the cluster's DEFAULT priority ones, or Envoy's defaults).
+    const breakers = cluster.config.circuitBreakers;
+    lines.push(
+      `${c}::default_priority::max_connections::${breakers.maxConnections}`,
+      `${c}::default_priority::max_pending_requests::${breakers.maxPendingRequests}`,
+      `${c}::default_priority::max_requests::${breakers.maxRequests}`,
+      `${c}::default_priority::max_retries::${breakers.maxRetries}`,
+    );
     lines.push(`${c}::added_via_api::true`);
     for (const host of cluster.allHosts()) {
       const h = `${c}::${host.key}`;
@@ -49,16 +48,21 @@ export function clustersText(clusters: readonly ClusterRuntime[]): string {
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
+/** `healthy`, or Envoy's flags of what makes the host unhealthy (`/failed_outlier_check/failed_eds_health`). */
 function healthFlags(host: Host): string {
+  let flags = host.outlier.ejected ? '/failed_outlier_check' : '';
   switch (host.healthStatus) {
     case 'healthy':
     case 'unknown':
-      return 'healthy';
+      break;
     case 'degraded':
-      return '/degraded_eds_health';
+      flags += '/degraded_eds_health';
+      break;
     case 'draining':
-      return '/eds_status_draining';
+      flags += '/eds_status_draining';
+      break;
     default:
-      return '/failed_eds_health';
+      flags += '/failed_eds_health';
   }
+  return flags || 'healthy';
 }

@@ -8,7 +8,8 @@
  * closed at once, busy ones after their current response (sent with `connection: close`).
  */
 import type { Socket } from 'node:net';
-import type { XdsHttpConnectionManager } from '../../xds/model';
+import type { XdsFault, XdsHttpConnectionManager } from '../../xds/model';
+import type { CompiledCorsPolicy } from '../routing/cors';
 import type { RouteTable } from '../routing/route-table';
 import { type Counter, type Gauge, type StatsStore, statusClassCounters } from '../stats/stats-store';
 
@@ -25,6 +26,8 @@ export class HttpStats {
   readonly rqRedirect: Counter;
   readonly rqDirectResponse: Counter;
   readonly rqTimeout: Counter;
+  readonly faultDelays: Counter;
+  readonly faultAborts: Counter;
 
   constructor(store: StatsStore, statPrefix: string) {
     const s = store.scope(`http.${statPrefix}`);
@@ -40,6 +43,8 @@ export class HttpStats {
     this.rqRedirect = s.counter('rq_redirect');
     this.rqDirectResponse = s.counter('rq_direct_response');
     this.rqTimeout = s.counter('downstream_rq_timeout');
+    this.faultDelays = store.counter(`http.${statPrefix}.fault.delays_injected`);
+    this.faultAborts = store.counter(`http.${statPrefix}.fault.aborts_injected`);
   }
 }
 
@@ -55,6 +60,9 @@ export class HttpChain {
   readonly stats: HttpStats;
   private isDraining = false;
   private readonly connections = new Set<HttpConnection>();
+  /** Names of the chain's enabled fault and CORS filters: the per-route configs that apply. */
+  private readonly faultFilters: readonly string[];
+  private readonly corsFilters: readonly string[];
 
   constructor(
     readonly name: string,
@@ -64,6 +72,26 @@ export class HttpChain {
     store: StatsStore,
   ) {
     this.stats = new HttpStats(store, config.statPrefix);
+    this.faultFilters = config.httpFilters.filter((f) => f.kind === 'fault' && !f.disabled).map((f) => f.name);
+    this.corsFilters = config.httpFilters.filter((f) => f.kind === 'cors' && !f.disabled).map((f) => f.name);
+  }
+
+  /** The route's CORS policy for this chain's CORS filter, if the chain has one and the route sets it. */
+  corsFor(policies: Readonly<Record<string, CompiledCorsPolicy>>): CompiledCorsPolicy | undefined {
+    for (const name of this.corsFilters) {
+      const policy = policies[name];
+      if (policy) return policy;
+    }
+    return undefined;
+  }
+
+  /** The route's fault config for this chain's fault filter, if the chain has one and the route sets it. */
+  faultFor(faults: Readonly<Record<string, XdsFault>>): XdsFault | undefined {
+    for (const name of this.faultFilters) {
+      const fault = faults[name];
+      if (fault) return fault;
+    }
+    return undefined;
   }
 
   get draining(): boolean {

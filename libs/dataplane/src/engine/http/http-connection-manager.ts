@@ -5,7 +5,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Exchange, type RouterContext } from './exchange';
+import { UpgradeExchange } from './upgrade-exchange';
 import type { HttpChain, HttpConnection } from './http-chain';
 
 const connectionKey = Symbol('httpConnection');
@@ -20,6 +22,9 @@ export class HttpConnectionManager {
 
   constructor(private readonly context: RouterContext) {
     this.server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, (req, res) => this.onRequest(req, res));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    );
   }
 
   /** Serves HTTP on a downstream connection for the chain. */
@@ -38,5 +43,15 @@ export class HttpConnectionManager {
       return;
     }
     new Exchange(this.context, connection, req, res).run();
+  }
+
+  /** Requests with `Connection: upgrade`: Node hands over the socket (its HTTP parser is done with it). */
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const connection = (req.socket as TaggedSocket)[connectionKey];
+    if (!connection) {
+      socket.destroy();
+      return;
+    }
+    new UpgradeExchange(this.context, connection, req, socket, head).run();
   }
 }

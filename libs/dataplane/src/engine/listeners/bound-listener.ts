@@ -9,7 +9,7 @@ import type { XdsSocketAddress } from '../../xds/model';
 import type { HttpConnectionManager } from '../http/http-connection-manager';
 import { parseIp } from '../net/ip';
 import type { Counter, Gauge, StatsStore } from '../stats/stats-store';
-import { inspectConnection } from './connection-inspector';
+import { inspectConnection, planForPort } from './connection-inspector';
 import type { ConnectionFacts } from './filter-chain-selector';
 import type { ListenerRuntime } from './listener-runtime';
 
@@ -126,7 +126,7 @@ export class BoundListener {
     // Resets are normal; whichever chain takes the socket handles it, this keeps one from throwing meanwhile.
     socket.on('error', () => socket.destroy());
     const facts = baseFacts(socket);
-    const plan = runtime.inspection;
+    const plan = runtime.inspection && planForPort(runtime.inspection, facts.destinationPort);
     if (!plan) {
       this.dispatch(socket, runtime, facts, stats);
       return;

@@ -14,6 +14,18 @@ export interface InspectionPlan {
   /** 0: wait forever. */
   readonly timeoutMs: number;
   readonly continueOnTimeout: boolean;
+  /** The inspectors' `filter_disabled`: true for a destination port the inspector skips. */
+  readonly tlsDisabled?: (port: number) => boolean;
+  readonly httpDisabled?: (port: number) => boolean;
+}
+
+/** The plan for one connection after `filter_disabled`; undefined when no inspector is left to run. */
+export function planForPort(plan: InspectionPlan, port: number): InspectionPlan | undefined {
+  if (!plan.tlsDisabled && !plan.httpDisabled) return plan;
+  const tls = plan.tls && !plan.tlsDisabled?.(port);
+  const http = plan.http && !plan.httpDisabled?.(port);
+  if (!tls && !http) return undefined;
+  return tls === plan.tls && http === plan.http ? plan : { ...plan, tls, http };
 }
 
 export interface InspectionResult {

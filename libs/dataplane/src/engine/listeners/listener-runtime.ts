@@ -4,7 +4,7 @@
  * the selector that picks one per connection, and what the listener filters must inspect first.
  * A listener update compiles a new runtime; connections accepted before keep the old one.
  */
-import type { XdsFilterChain, XdsRouteConfiguration, XdsSocketListener } from '../../xds/model';
+import type { XdsFilterChain, XdsPortPredicate, XdsRouteConfiguration, XdsSocketListener } from '../../xds/model';
 import { HttpChain } from '../http/http-chain';
 import type { RouteTable } from '../routing/route-table';
 import type { StatsStore } from '../stats/stats-store';
@@ -68,6 +68,9 @@ export function compileListener(
     listener.listenerFilters.includes('tls_inspector') &&
     (needs.serverName || needs.transportProtocol || needs.applicationProtocols);
   const http = listener.listenerFilters.includes('http_inspector') && needs.applicationProtocols;
+  const disabled = listener.listenerFilterDisabled;
+  const tlsDisabled = tls && disabled?.tls_inspector ? compilePortPredicate(disabled.tls_inspector) : undefined;
+  const httpDisabled = http && disabled?.http_inspector ? compilePortPredicate(disabled.http_inspector) : undefined;
   return {
     config: listener,
     fingerprint,
@@ -80,10 +83,34 @@ export function compileListener(
             http,
             timeoutMs: listener.listenerFiltersTimeoutMs ?? DEFAULT_LISTENER_FILTERS_TIMEOUT_MS,
             continueOnTimeout: listener.continueOnListenerFiltersTimeout,
+            tlsDisabled,
+            httpDisabled,
           }
         : undefined,
     chains: [...chains.map((c) => c.value), ...(defaultChain ? [defaultChain] : [])],
   };
+}
+
+/** A `filter_disabled` predicate as a test of the connection's destination port. */
+function compilePortPredicate(predicate: XdsPortPredicate): (port: number) => boolean {
+  switch (predicate.kind) {
+    case 'any':
+      return () => true;
+    case 'port_range':
+      return (port) => port >= predicate.start && port < predicate.end;
+    case 'not': {
+      const rule = compilePortPredicate(predicate.rule);
+      return (port) => !rule(port);
+    }
+    case 'or': {
+      const rules = predicate.rules.map(compilePortPredicate);
+      return (port) => rules.some((r) => r(port));
+    }
+    case 'and': {
+      const rules = predicate.rules.map(compilePortPredicate);
+      return (port) => rules.every((r) => r(port));
+    }
+  }
 }
 
 function compileChain(chain: XdsFilterChain, name: string, context: ListenerCompileContext): ChainRuntime {

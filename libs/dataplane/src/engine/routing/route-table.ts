@@ -5,6 +5,7 @@
  * match winning. Compiled once per RouteConfiguration, never per request.
  */
 import type {
+  XdsCorsPolicy,
   XdsForwardAction,
   XdsHeaderMatcher,
   XdsHeaderMutations,
@@ -15,8 +16,11 @@ import type {
   XdsVirtualHost,
   XdsWeightedCluster,
 } from '../../xds/model';
+import { CompiledCorsPolicy } from './cors';
+import { compileHashKey, type HashKeyFunction } from './hash-key';
 import { fullMatchRegex } from './regex';
 import type { RequestFacts } from './request-facts';
+import { RetryPolicy } from './retry-policy';
 import { compilePathRewrite, type PathRewriter } from './rewrite';
 import { compileStringMatcher, type StringPredicate } from './string-matcher';
 
@@ -41,6 +45,10 @@ export interface ForwardPlan {
   chooseCluster(request: RequestFacts, random: () => number): ClusterChoice | undefined;
   /** The new `:path`, when the route rewrites it. */
   readonly rewritePath?: PathRewriter;
+  /** Set when the route retries under some condition. */
+  readonly retryPolicy?: RetryPolicy;
+  /** The request's consistent-hash key, when the route has hash policies. */
+  readonly hashKey?: HashKeyFunction;
 }
 
 export interface CompiledRoute {
@@ -55,6 +63,8 @@ export interface CompiledRoute {
    */
   readonly headerLevels: readonly XdsHeaderMutations[];
   readonly mostSpecificHeaderMutationsWins: boolean;
+  /** CORS policies by the CORS filter name they configure. */
+  readonly cors?: Readonly<Record<string, CompiledCorsPolicy>>;
   matches(request: RequestFacts): boolean;
 }
 
@@ -139,6 +149,7 @@ function compileVirtualHost(vh: XdsVirtualHost, config: XdsRouteConfiguration): 
       headerLevels: route.headers ? [route.headers, ...levelsBelowRoute] : levelsBelowRoute,
       mostSpecificHeaderMutationsWins: config.mostSpecificHeaderMutationsWins ?? false,
       matches: compileRouteMatch(route),
+      cors: route.corsPolicies ? compileCors(route.corsPolicies) : undefined,
     })),
   };
 }
@@ -167,7 +178,20 @@ function compileForward(action: XdsForwardAction, path: XdsPathMatch): ForwardPl
       return name ? { name } : undefined;
     };
   }
-  return { action, chooseCluster, rewritePath: compilePathRewrite(action, path) };
+  const retry = action.retryPolicy ? new RetryPolicy(action.retryPolicy) : undefined;
+  return {
+    action,
+    chooseCluster,
+    rewritePath: compilePathRewrite(action, path),
+    retryPolicy: retry?.enabled ? retry : undefined,
+    hashKey: action.hashPolicies ? compileHashKey(action.hashPolicies) : undefined,
+  };
+}
+
+function compileCors(policies: Readonly<Record<string, XdsCorsPolicy>>): Record<string, CompiledCorsPolicy> {
+  const out: Record<string, CompiledCorsPolicy> = {};
+  for (const [name, policy] of Object.entries(policies)) out[name] = new CompiledCorsPolicy(policy);
+  return out;
 }
 
 function compileRouteMatch(route: XdsRoute): Predicate {

@@ -92,6 +92,10 @@ export class StatsScope {
   gauge(name: string): Gauge {
     return this.store.gauge(`${this.prefix}.${name}`);
   }
+
+  scope(prefix: string): StatsScope {
+    return new StatsScope(this.store, `${this.prefix}.${prefix}`);
+  }
 }
 
 /** Counters per response class (`..._2xx`), indexed by the status code's first digit. */

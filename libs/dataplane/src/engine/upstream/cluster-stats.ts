@@ -1,4 +1,5 @@
 /** A cluster's counters and gauges, with Envoy's names under `cluster.<name>.`. */
+import { OutlierStats } from './outlier-detector';
 import { type Counter, type Gauge, type StatsScope, type StatsStore, statusClassCounters } from '../stats/stats-store';
 
 export class ClusterStats {
@@ -16,6 +17,17 @@ export class ClusterStats {
   readonly membershipTotal: Gauge;
   readonly membershipHealthy: Gauge;
   readonly rqByClass: readonly Counter[];
+  // Circuit breakers and retries.
+  readonly rqPendingOverflow: Counter;
+  readonly rqPendingTotal: Counter;
+  readonly rqPendingActive: Gauge;
+  readonly cxOverflow: Counter;
+  readonly rqRetry: Counter;
+  readonly rqRetrySuccess: Counter;
+  readonly rqRetryOverflow: Counter;
+  readonly rqRetryLimitExceeded: Counter;
+  readonly rqPerTryTimeout: Counter;
+  readonly outlier: OutlierStats;
   private readonly rqByCode = new Map<number, Counter>();
   private readonly scope: StatsScope;
 
@@ -35,6 +47,16 @@ export class ClusterStats {
     this.membershipTotal = s.gauge('membership_total');
     this.membershipHealthy = s.gauge('membership_healthy');
     this.rqByClass = statusClassCounters(s, 'upstream_rq');
+    this.rqPendingOverflow = s.counter('upstream_rq_pending_overflow');
+    this.rqPendingTotal = s.counter('upstream_rq_pending_total');
+    this.rqPendingActive = s.gauge('upstream_rq_pending_active');
+    this.cxOverflow = s.counter('upstream_cx_overflow');
+    this.rqRetry = s.counter('upstream_rq_retry');
+    this.rqRetrySuccess = s.counter('upstream_rq_retry_success');
+    this.rqRetryOverflow = s.counter('upstream_rq_retry_overflow');
+    this.rqRetryLimitExceeded = s.counter('upstream_rq_retry_limit_exceeded');
+    this.rqPerTryTimeout = s.counter('upstream_rq_per_try_timeout');
+    this.outlier = new OutlierStats(s);
   }
 
   /** Counts a response from the cluster: `upstream_rq_2xx` and `upstream_rq_200`. */

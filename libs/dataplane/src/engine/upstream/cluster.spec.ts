@@ -9,6 +9,8 @@ const definition: XdsCluster = {
   lbPolicy: 'round_robin',
   connectTimeoutMs: 1000,
   transportSocketMatches: [],
+  circuitBreakers: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3 },
+  healthyPanicThresholdPercent: 50,
 };
 const locality = (priority: number, hosts: [number, XdsHealthStatus][]): XdsLocalityEndpoints => ({
   locality: { region: '', zone: '', subZone: '' },

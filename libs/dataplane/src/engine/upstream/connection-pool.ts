@@ -4,19 +4,39 @@
  * counted (cx_total, cx_active, connect failures, bytes) and bounded by the cluster's connect
  * timeout, which the Agent does not have.
  */
-import { Agent } from 'node:http';
-import { type Socket, connect } from 'node:net';
+import { lookup } from 'node:dns';
+import { Agent, type ClientRequest } from 'node:http';
+import { type LookupFunction, type NetConnectOpts, type Socket, connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Host, PoolSettings } from './host';
+import type { DnsLookupFamily, Host, PoolSettings } from './host';
 
-/** Envoy's default circuit breaker allows 1,024 connections per cluster; here it bounds each host. */
-const MAX_SOCKETS = 1024;
+/**
+ * Connections are bounded by the cluster's circuit breaker (max_connections, checked before a
+ * request is sent: see ClusterRuntime.admit), not by the Agent, whose own queue would hide
+ * requests from the breaker.
+ */
 const MAX_FREE_SOCKETS = 256;
 
 const connected = Symbol('connected');
+const idle = Symbol('idle');
+const requests = Symbol('requests');
 
-/** An upstream socket, tagged once its TCP connection is up. */
-type PoolSocket = Socket & { [connected]?: boolean };
+/** An upstream socket, tagged once its TCP connection is up, while it waits in the pool, and with its request count. */
+type PoolSocket = Socket & { [connected]?: boolean; [idle]?: boolean; [requests]?: number };
+
+/** DNS cluster endpoints: Envoy's lookup families as Node resolver options. */
+const preferV4: LookupFunction = (hostname, options, callback) =>
+  lookup(hostname, { ...options, order: 'ipv4first' }, callback);
+const preferV6: LookupFunction = (hostname, options, callback) =>
+  lookup(hostname, { ...options, order: 'ipv6first' }, callback);
+const FAMILY_OPTIONS: Record<DnsLookupFamily, Partial<NetConnectOpts>> = {
+  v4_only: { family: 4 },
+  v6_only: { family: 6 },
+  // Envoy's AUTO prefers IPv6 and falls back to IPv4.
+  auto: { lookup: preferV6 },
+  v4_preferred: { lookup: preferV4 },
+  all: { autoSelectFamily: true },
+};
 
 export class ConnectTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
@@ -33,17 +53,58 @@ export function wasConnected(socket: Duplex | null | undefined): boolean {
 }
 
 export class HostConnectionPool extends Agent {
+  /** The Agent's key for this host's sockets (requests are sent with `host` and `port` only). */
+  private readonly poolName: string;
+
   constructor(
     private readonly host: Host,
     private readonly settings: PoolSettings,
   ) {
-    super({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS, scheduling: 'lifo' });
+    super({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, scheduling: 'lifo' });
+    this.poolName = this.getName({ host: host.address, port: host.port });
+    // Runs after the Agent's own listener, which has parked the socket (or handed it to a queued request).
+    this.on('free', (socket: PoolSocket) => this.onFree(socket));
+  }
+
+  /** True when a request sent now would reuse a parked connection rather than open one. */
+  hasIdleConnection(): boolean {
+    const free = this.freeSockets[this.poolName];
+    return free !== undefined && free.length > 0;
+  }
+
+  override reuseSocket(socket: Socket, request: ClientRequest): void {
+    const pooled = socket as PoolSocket;
+    pooled[idle] = false;
+    pooled[requests] = (pooled[requests] ?? 1) + 1;
+    socket.setTimeout(0);
+    super.reuseSocket(socket, request);
+  }
+
+  private onFree(socket: PoolSocket): void {
+    if (socket.destroyed) return;
+    const max = this.settings.maxRequestsPerConnection;
+    if (max !== undefined && (socket[requests] ?? 1) >= max) {
+      // Spent: closed rather than parked (the Agent forgets it on close).
+      socket.destroy();
+      return;
+    }
+    socket[idle] = true;
+    const idleTimeoutMs = this.settings.idleTimeoutMs;
+    if (idleTimeoutMs !== undefined && idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs);
+    this.settings.connectionReleased(this.host);
   }
 
   override createConnection(): Duplex {
     const { host, settings } = this;
     const stats = settings.stats;
-    const socket: PoolSocket = connect({ host: host.address, port: host.port, noDelay: true });
+    const options: NetConnectOpts = { host: host.address, port: host.port, noDelay: true };
+    if (settings.upstreamBindAddress !== undefined) options.localAddress = settings.upstreamBindAddress;
+    if (settings.dnsLookupFamily !== undefined) Object.assign(options, FAMILY_OPTIONS[settings.dnsLookupFamily]);
+    const socket: PoolSocket = connect(options);
+    // The idle timeout is armed only while the socket waits in the pool.
+    socket.on('timeout', () => {
+      if (socket[idle]) socket.destroy();
+    });
     stats.cxTotal.inc();
     stats.cxActive.inc();
     host.counters.cxTotal++;
@@ -70,6 +131,7 @@ export class HostConnectionPool extends Agent {
       }
       stats.cxRxBytes.inc(socket.bytesRead);
       stats.cxTxBytes.inc(socket.bytesWritten);
+      settings.connectionReleased(host);
     });
     return socket;
   }

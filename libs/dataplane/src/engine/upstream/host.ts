@@ -3,7 +3,7 @@
  * counters (those /clusters shows) and its keep-alive connection pool. Host objects outlive
  * endpoint updates that keep their address, so pools and counters carry over.
  */
-import type { XdsHealthStatus, XdsLbEndpoint, XdsLocalityEndpoints } from '../../xds/model';
+import type { XdsDnsLookupFamily, XdsHealthStatus, XdsLbEndpoint, XdsLocalityEndpoints } from '../../xds/model';
 import { HostConnectionPool } from './connection-pool';
 import type { ClusterStats } from './cluster-stats';
 
@@ -18,10 +18,31 @@ export interface HostCounters {
   rqTimeout: number;
 }
 
+export type DnsLookupFamily = XdsDnsLookupFamily;
+
 /** What the pool needs from its cluster, read at connect time so cluster updates apply. */
 export interface PoolSettings {
   readonly connectTimeoutMs: number;
   readonly stats: ClusterStats;
+  readonly upstreamBindAddress: string | undefined;
+  readonly idleTimeoutMs: number | undefined;
+  readonly maxRequestsPerConnection: number | undefined;
+  readonly dnsLookupFamily: DnsLookupFamily | undefined;
+  /** A connection of the host became idle or closed: requests waiting for one may go. */
+  connectionReleased(host: Host): void;
+}
+
+/** Outlier detection's view of a host (see OutlierDetector). */
+export interface OutlierState {
+  consecutive5xx: number;
+  consecutiveGatewayFailures: number;
+  /** Ejected: skipped by the load balancer until `ejectedUntilMs`. */
+  ejected: boolean;
+  ejectedUntilMs: number;
+  /** Grows with each ejection (the ejection time multiplier), shrinks while the host behaves. */
+  ejections: number;
+  /** When the host last came back from an ejection. */
+  returnedAtMs: number;
 }
 
 export class Host {
@@ -43,6 +64,14 @@ export class Host {
     rqTimeout: 0,
   };
   readonly pool: HostConnectionPool;
+  readonly outlier: OutlierState = {
+    consecutive5xx: 0,
+    consecutiveGatewayFailures: 0,
+    ejected: false,
+    ejectedUntilMs: 0,
+    ejections: 0,
+    returnedAtMs: 0,
+  };
   private retired = false;
 
   constructor(
@@ -66,9 +95,9 @@ export class Host {
     return this.counters.rqActive;
   }
 
-  /** Healthy for load balancing: EDS says HEALTHY or nothing (UNKNOWN). */
+  /** Healthy for load balancing: EDS says HEALTHY or nothing (UNKNOWN), and outlier detection has not ejected it. */
   get healthy(): boolean {
-    return this.healthStatus === 'healthy' || this.healthStatus === 'unknown';
+    return (this.healthStatus === 'healthy' || this.healthStatus === 'unknown') && !this.outlier.ejected;
   }
 
   requestStarted(): void {

@@ -1,10 +1,11 @@
+import { hashString } from '../routing/hash-key';
 import { type Balanced, createLoadBalancer } from './load-balancer';
 
 interface FakeHost extends Balanced {
   readonly name: string;
   activeRequests: number;
 }
-const host = (name: string, weight = 1, activeRequests = 0): FakeHost => ({ name, weight, activeRequests });
+const host = (name: string, weight = 1, activeRequests = 0): FakeHost => ({ name, key: name, weight, activeRequests });
 const names = (lb: { choose(): FakeHost | undefined }, n: number) =>
   Array.from({ length: n }, () => lb.choose()?.name).join('');
 
@@ -58,5 +59,22 @@ describe('load balancers', () => {
   it('handles zero and one host', () => {
     expect(createLoadBalancer('round_robin', []).choose()).toBeUndefined();
     expect(createLoadBalancer('least_request', [host('only')]).choose()?.name).toBe('only');
+  });
+
+  it('ring hash and maglev send a hash key to the same host, spread keys over hosts, and move few keys when a host leaves', () => {
+    for (const policy of ['ring_hash', 'maglev'] as const) {
+      const hosts = [host('a'), host('b'), host('c'), host('d')];
+      const lb = createLoadBalancer(policy, hosts, seeded());
+      const keys = Array.from({ length: 400 }, (_, i) => hashString(`user-${i}`));
+      const before = keys.map((k) => lb.choose(k)?.name);
+      expect(keys.map((k) => lb.choose(k)?.name)).toEqual(before);
+      for (const name of ['a', 'b', 'c', 'd']) expect(before.filter((n) => n === name).length).toBeGreaterThan(50);
+      const without = createLoadBalancer(policy, hosts.slice(0, 3), seeded());
+      const moved = keys.filter((k, i) => before[i] !== 'd' && without.choose(k)?.name !== before[i]).length;
+      // Only the departed host's keys move (consistent hashing); a plain modulo would move ~3/4.
+      expect(moved).toBe(0);
+      // Without a key: a random pick.
+      expect(['a', 'b', 'c', 'd']).toContain(lb.choose()?.name);
+    }
   });
 });

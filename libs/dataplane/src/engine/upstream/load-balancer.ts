@@ -7,19 +7,28 @@
  *   fewer active requests taken; with unequal weights the draw is weighted and the comparison is
  *   of active requests per unit of weight (Envoy uses an EDF schedule there: same aim, not the
  *   same sequence);
- * - random (also used for ring hash and maglev: without a hash policy, which this proxy does not
- *   accept yet, Envoy's consistent-hash balancers pick a random host too).
+ * - ring hash and maglev: a ring with a fixed number of points per unit of host weight (256, so
+ *   four equal hosts make Envoy's minimum ring of 1,024); a request's hash key goes to the first
+ *   point at or after it, so a key keeps its host and a host leaving moves only its own keys
+ *   (Envoy sizes its ring by the host count, which moves a few more). Maglev uses the same
+ *   ring (Envoy's maglev table is a different construction with the same property). Without a
+ *   key they pick at random, as Envoy's do;
+ * - random.
  */
 import type { XdsLbPolicy } from '../../xds/model';
+import { hashString } from '../routing/hash-key';
 
 export interface Balanced {
+  /** Stable identity (`address:port`): where the host sits on a hash ring. */
+  readonly key: string;
   readonly weight: number;
   /** Requests in flight on the host (least request compares these). */
   readonly activeRequests: number;
 }
 
 export interface LoadBalancer<H extends Balanced> {
-  choose(): H | undefined;
+  /** `hash`: the request's consistent-hash key, used by ring hash and maglev (others ignore it). */
+  choose(hash?: number): H | undefined;
 }
 
 export type RandomSource = () => number;
@@ -37,6 +46,9 @@ export function createLoadBalancer<H extends Balanced>(
       return weighted ? new SmoothWeightedRoundRobin(hosts) : new RoundRobin(hosts, random);
     case 'least_request':
       return new LeastRequest(hosts, weighted, random);
+    case 'ring_hash':
+    case 'maglev':
+      return new HashRing(hosts, new WeightedRandom(hosts, random));
     default:
       return new WeightedRandom(hosts, random);
   }
@@ -127,5 +139,43 @@ class WeightedRandom<H extends Balanced> implements LoadBalancer<H> {
     const x = this.random() * this.total;
     for (let i = 0; i < this.cumulative.length; i++) if (x < this.cumulative[i]) return this.hosts[i];
     return this.hosts[this.hosts.length - 1];
+  }
+}
+
+/** Ring points per unit of weight: fixed, so that a host's points do not depend on the others. */
+const POINTS_PER_WEIGHT = 256;
+/** Bound on the points of one host (EDS weights go up to 128 in practice). */
+const MAX_POINTS_PER_HOST = 65_536;
+
+class HashRing<H extends Balanced> implements LoadBalancer<H> {
+  private readonly points: Uint32Array;
+  private readonly owners: H[];
+
+  constructor(
+    hosts: readonly H[],
+    private readonly fallback: LoadBalancer<H>,
+  ) {
+    const entries: { point: number; host: H }[] = [];
+    for (const host of hosts) {
+      const count = Math.min(MAX_POINTS_PER_HOST, Math.max(1, host.weight * POINTS_PER_WEIGHT));
+      for (let i = 0; i < count; i++) entries.push({ point: hashString(`${host.key}_${i}`), host });
+    }
+    entries.sort((a, b) => a.point - b.point);
+    this.points = Uint32Array.from(entries, (e) => e.point);
+    this.owners = entries.map((e) => e.host);
+  }
+
+  choose(hash?: number): H | undefined {
+    if (hash === undefined) return this.fallback.choose();
+    const points = this.points;
+    // First point >= hash, wrapping around.
+    let lo = 0;
+    let hi = points.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (points[mid] < hash) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.owners[lo === points.length ? 0 : lo];
   }
 }

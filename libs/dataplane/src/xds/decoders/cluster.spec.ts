@@ -1,3 +1,5 @@
+import { RoutingPriority } from '@mesh/xds/generated/envoy/config/core/v3/base';
+import { HttpProtocolOptions } from '@mesh/xds/generated/envoy/extensions/upstreams/http/v3/http_protocol_options';
 import { Cluster, ClusterLoadAssignment, packAny } from '@mesh/xds';
 import { Cluster_DiscoveryType, Cluster_LbPolicy } from '@mesh/xds/generated/envoy/config/cluster/v3/cluster';
 import { UpstreamTlsContext } from '@mesh/xds/generated/envoy/extensions/transport_sockets/tls/v3/tls';
@@ -25,6 +27,12 @@ describe('Cluster decoder', () => {
         connectTimeoutMs: 1000,
         tls: undefined,
         transportSocketMatches: [],
+        // Envoy's defaults.
+        circuitBreakers: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3 },
+        outlierDetection: undefined,
+        healthyPanicThresholdPercent: 50,
+        upstreamBindAddress: undefined,
+        idleTimeoutMs: undefined,
       },
     });
     expect(decode(edsCluster('a', 'svc-a')).ok && decode(edsCluster('a', 'svc-a'))).toMatchObject({
@@ -133,9 +141,103 @@ describe('Cluster decoder', () => {
     expect(dns.ok && dns.value).toMatchObject({ type: 'logical_dns' });
   });
 
-  it('rejects behaviour it does not implement (circuit breakers) by field name', () => {
-    expect(errorOf({ ...edsCluster('c'), circuitBreakers: { thresholds: [{ maxConnections: 1 }] } }).message).toBe(
-      'Cluster "c": circuit_breakers: is not supported by this proxy',
+  it('reads the DEFAULT priority circuit breaker thresholds, unset ones keeping Envoy defaults', () => {
+    const result = decode({
+      ...edsCluster('c'),
+      circuitBreakers: {
+        thresholds: [
+          { priority: RoutingPriority.HIGH, maxConnections: 9 },
+          { maxConnections: 1, maxPendingRequests: 2, trackRemaining: true },
+        ],
+      },
+    });
+    expect(result.ok && result.value.circuitBreakers).toEqual({
+      maxConnections: 1,
+      maxPendingRequests: 2,
+      maxRequests: 1024,
+      maxRetries: 3,
+    });
+  });
+
+  it('rejects retry budgets and per-host thresholds', () => {
+    expect(
+      errorOf({
+        ...edsCluster('c'),
+        circuitBreakers: { thresholds: [{ retryBudget: { budgetPercent: { value: 20 } } }] },
+      }).message,
+    ).toBe('Cluster "c": circuit_breakers.thresholds[0].retry_budget: is not supported by this proxy');
+    expect(errorOf({ ...edsCluster('c'), circuitBreakers: { perHostThresholds: [{ maxConnections: 1 }] } }).field).toBe(
+      'circuit_breakers.per_host_thresholds',
+    );
+  });
+
+  it('reads consecutive-failure outlier detection with Envoy defaults, and the panic threshold', () => {
+    const result = decode({
+      ...edsCluster('c'),
+      outlierDetection: { consecutive5xx: 3, interval: { seconds: 1 }, enforcingSuccessRate: 0 },
+      commonLbConfig: { healthyPanicThreshold: { value: 0 } },
+    });
+    expect(result.ok && result.value).toMatchObject({
+      outlierDetection: {
+        consecutive5xx: 3,
+        enforcingConsecutive5xx: 100,
+        consecutiveGatewayFailure: 5,
+        enforcingConsecutiveGatewayFailure: 0,
+        intervalMs: 1000,
+        baseEjectionTimeMs: 30_000,
+        maxEjectionTimeMs: 300_000,
+        maxEjectionPercent: 10,
+      },
+      healthyPanicThresholdPercent: 0,
+    });
+  });
+
+  it('rejects outlier detectors it does not implement, and locality-weighted balancing', () => {
+    // Success-rate ejection is enforced unless turned off.
+    expect(errorOf({ ...edsCluster('c'), outlierDetection: { consecutive5xx: 3 } }).field).toBe(
+      'outlier_detection.enforcing_success_rate',
+    );
+    expect(
+      errorOf({
+        ...edsCluster('c'),
+        outlierDetection: { enforcingSuccessRate: 0, splitExternalLocalOriginErrors: true },
+      }).field,
+    ).toBe('outlier_detection.split_external_local_origin_errors');
+    expect(errorOf({ ...edsCluster('c'), commonLbConfig: { localityWeightedLbConfig: {} } }).field).toBe(
+      'common_lb_config.locality_weighted_lb_config',
+    );
+  });
+
+  it('reads the upstream bind address, HTTP/1.1 protocol options with their idle timeout, and a STATIC cluster without endpoints', () => {
+    const result = decode({
+      ...staticCluster('BlackHoleCluster', 1),
+      loadAssignment: undefined,
+      upstreamBindConfig: { sourceAddress: { address: '127.0.0.6', portValue: 0 } },
+      typedExtensionProtocolOptions: {
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': packAny(HttpProtocolOptions, {
+          commonHttpProtocolOptions: { idleTimeout: { seconds: 3600 } },
+          useDownstreamProtocolConfig: {},
+        }),
+      },
+    });
+    expect(result.ok && result.value).toMatchObject({
+      upstreamBindAddress: '127.0.0.6',
+      idleTimeoutMs: 3_600_000,
+      loadAssignment: { localities: [] },
+    });
+  });
+
+  it('rejects HTTP/2 upstreams', () => {
+    const error = errorOf({
+      ...edsCluster('c'),
+      typedExtensionProtocolOptions: {
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': packAny(HttpProtocolOptions, {
+          explicitHttpConfig: { http2ProtocolOptions: {} },
+        }),
+      },
+    });
+    expect(error.message).toBe(
+      'Cluster "c": typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"].explicit_http_config.http2_protocol_options: HTTP/2 upstream is not supported by this proxy yet',
     );
   });
 });

@@ -4,13 +4,19 @@
  * clusters carry their endpoints inline.
  */
 import { Cluster } from '@mesh/xds';
+import { isIP } from 'node:net';
 import {
+  type Cluster_CommonLbConfig,
   Cluster_DiscoveryType,
+  Cluster_DnsLookupFamily,
   Cluster_LbPolicy,
   type Cluster_TransportSocketMatch,
 } from '@mesh/xds/generated/envoy/config/cluster/v3/cluster';
-import type { XdsCluster, XdsLbPolicy, XdsTransportSocketMatch } from '../model';
+import type { BindConfig } from '@mesh/xds/generated/envoy/config/core/v3/address';
+import type { XdsCluster, XdsDnsLookupFamily, XdsLbPolicy, XdsTransportSocketMatch } from '../model';
+import { circuitBreakers, outlierDetection } from './cluster-resilience';
 import { allowOnly, durationMs, nonEmpty, requireAds } from './common';
+import { upstreamProtocolOptions } from './upstream-protocol-options';
 import { fail, field, index, type ResourceSpec } from './decode-result';
 import { checkLoadAssignment } from './endpoints';
 import { upstreamTransportSocket } from './tls';
@@ -59,6 +65,12 @@ function checkCluster(cluster: Cluster, name: string): XdsCluster {
       'leastRequestLbConfig',
       'roundRobinLbConfig',
       'cleanupInterval',
+      'circuitBreakers',
+      'outlierDetection',
+      'commonLbConfig',
+      'upstreamBindConfig',
+      'typedExtensionProtocolOptions',
+      'dnsLookupFamily',
     ],
     '',
   );
@@ -72,6 +84,11 @@ function checkCluster(cluster: Cluster, name: string): XdsCluster {
     transportSocketMatches: (cluster.transportSocketMatches ?? []).map((m, i) =>
       transportSocketMatch(m, index('transport_socket_matches', i)),
     ),
+    circuitBreakers: circuitBreakers(cluster.circuitBreakers, 'circuit_breakers'),
+    outlierDetection: outlierDetection(cluster.outlierDetection, 'outlier_detection'),
+    healthyPanicThresholdPercent: healthyPanicThreshold(cluster.commonLbConfig),
+    upstreamBindAddress: bindAddress(cluster.upstreamBindConfig, 'upstream_bind_config'),
+    ...upstreamProtocolOptions(cluster.typedExtensionProtocolOptions, 'typed_extension_protocol_options'),
   };
   const type = cluster.type ?? Cluster_DiscoveryType.STATIC;
   if (type === Cluster_DiscoveryType.ORIGINAL_DST) {
@@ -99,15 +116,57 @@ function checkCluster(cluster: Cluster, name: string): XdsCluster {
           : undefined;
   if (!inlineType) fail('type', `discovery type ${type} is not supported by this proxy`);
   if (cluster.edsClusterConfig) fail('eds_cluster_config', `is only valid for EDS clusters`);
-  if (!cluster.loadAssignment) fail('load_assignment', `is required for a ${inlineType.toUpperCase()} cluster`);
-  const loadAssignment = checkLoadAssignment(cluster.loadAssignment, 'load_assignment', {
-    allowHostname: inlineType !== 'static',
-  });
+  if (!cluster.loadAssignment && inlineType !== 'static') {
+    fail('load_assignment', `is required for a ${inlineType.toUpperCase()} cluster`);
+  }
+  // A STATIC cluster without endpoints is valid (Istio's BlackHoleCluster): every request gets 503 UH.
+  const loadAssignment = cluster.loadAssignment
+    ? checkLoadAssignment(cluster.loadAssignment, 'load_assignment', { allowHostname: inlineType !== 'static' })
+    : { clusterName: name, localities: [] };
+  const dnsLookupFamily = DNS_LOOKUP_FAMILIES[cluster.dnsLookupFamily ?? Cluster_DnsLookupFamily.AUTO];
+  if (!dnsLookupFamily) fail('dns_lookup_family', `unknown family ${cluster.dnsLookupFamily}`);
   if (inlineType === 'logical_dns') {
     const count = loadAssignment.localities.reduce((n, l) => n + l.endpoints.length, 0);
     if (count !== 1) fail('load_assignment', `a LOGICAL_DNS cluster needs exactly one endpoint, has ${count}`);
   }
-  return { ...base, type: inlineType, loadAssignment };
+  return { ...base, type: inlineType, loadAssignment, dnsLookupFamily };
+}
+
+const DNS_LOOKUP_FAMILIES: Record<number, XdsDnsLookupFamily> = {
+  [Cluster_DnsLookupFamily.AUTO]: 'auto',
+  [Cluster_DnsLookupFamily.V4_ONLY]: 'v4_only',
+  [Cluster_DnsLookupFamily.V6_ONLY]: 'v6_only',
+  [Cluster_DnsLookupFamily.V4_PREFERRED]: 'v4_preferred',
+  [Cluster_DnsLookupFamily.ALL]: 'all',
+};
+
+/** Envoy's default healthy panic threshold. */
+const DEFAULT_PANIC_THRESHOLD_PERCENT = 50;
+
+/**
+ * Of the common load-balancing settings only the panic threshold is implemented; locality-weighted
+ * and zone-aware balancing, and the others, change which host is picked and are rejected.
+ */
+function healthyPanicThreshold(common: Cluster_CommonLbConfig | undefined): number {
+  if (!common) return DEFAULT_PANIC_THRESHOLD_PERCENT;
+  allowOnly(common, ['healthyPanicThreshold'], 'common_lb_config');
+  const value = common.healthyPanicThreshold?.value ?? DEFAULT_PANIC_THRESHOLD_PERCENT;
+  if (value < 0 || value > 100) fail('common_lb_config.healthy_panic_threshold', `${value} is not a percentage`);
+  return value;
+}
+
+/** The source address of upstream connections; extra source addresses and socket options are rejected. */
+function bindAddress(config: BindConfig | undefined, path: string): string | undefined {
+  if (!config) return undefined;
+  allowOnly(config, ['sourceAddress'], path);
+  const source = config.sourceAddress;
+  if (!source) fail(field(path, 'source_address'), 'is required');
+  const at = field(path, 'source_address');
+  allowOnly(source, ['address', 'portValue'], at);
+  const address = nonEmpty(source.address, field(at, 'address'));
+  if (isIP(address) === 0) fail(field(at, 'address'), `"${address}" is not an IP address`);
+  if (source.portValue) fail(field(at, 'port_value'), 'a fixed source port is not supported by this proxy');
+  return address;
 }
 
 function rejectEndpointSources(cluster: Cluster, type: string): void {

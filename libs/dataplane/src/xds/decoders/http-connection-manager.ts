@@ -5,20 +5,53 @@
  * `is_optional`, in which case it is skipped (the xDS contract for optional filters).
  */
 import { TypeUrl } from '@mesh/xds';
+import { Cors } from '@mesh/xds/generated/envoy/extensions/filters/http/cors/v3/cors';
+import { HTTPFault } from '@mesh/xds/generated/envoy/extensions/filters/http/fault/v3/fault';
 import {
   HttpConnectionManager,
   HttpConnectionManager_CodecType,
+  HttpConnectionManager_ForwardClientCertDetails,
   type HttpFilter,
 } from '@mesh/xds/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager';
 import type { Any } from '@mesh/xds';
-import type { XdsHttpConnectionManager, XdsHttpFilter } from '../model';
+import type { XdsForwardClientCertDetails, XdsHttpConnectionManager, XdsHttpFilter } from '../model';
 import { allowOnly, nonEmpty, requireAds, unpackTyped } from './common';
 import { fail, field, index } from './decode-result';
 import { checkRouteConfiguration } from './route-configuration';
 
-/** HTTP filters this proxy implements, by the type URL of their config. */
-const HTTP_FILTERS: ReadonlyMap<string, (config: Any, path: string) => Omit<XdsHttpFilter, 'name' | 'disabled'>> =
-  new Map([[TypeUrl.Router, () => ({ kind: 'router' as const })]]);
+type FilterDecoder = (config: Any, path: string) => Omit<XdsHttpFilter, 'name' | 'disabled'>;
+
+/**
+ * HTTP filters this proxy implements, by the type URL of their config. The fault and CORS
+ * filters act only through their filter-level config (fault) or per-route policies (both); an
+ * empty filter config is accepted, and the route decoder rejects `typed_per_filter_config` and
+ * `cors` policies, so neither can be asked to do anything this proxy would skip.
+ */
+const HTTP_FILTERS: ReadonlyMap<string, FilterDecoder> = new Map<string, FilterDecoder>([
+  [TypeUrl.Router, () => ({ kind: 'router' })],
+  [
+    TypeUrl.HttpFault,
+    (config, path) => {
+      allowOnly(unpackTyped(HTTPFault, config, path), [], path);
+      return { kind: 'fault' };
+    },
+  ],
+  [
+    TypeUrl.Cors,
+    (config, path) => {
+      allowOnly(unpackTyped(Cors, config, path), [], path);
+      return { kind: 'cors' };
+    },
+  ],
+]);
+
+const XFCC: Record<number, XdsForwardClientCertDetails> = {
+  [HttpConnectionManager_ForwardClientCertDetails.SANITIZE]: 'sanitize',
+  [HttpConnectionManager_ForwardClientCertDetails.FORWARD_ONLY]: 'forward_only',
+  [HttpConnectionManager_ForwardClientCertDetails.APPEND_FORWARD]: 'append_forward',
+  [HttpConnectionManager_ForwardClientCertDetails.SANITIZE_SET]: 'sanitize_set',
+  [HttpConnectionManager_ForwardClientCertDetails.ALWAYS_FORWARD_ONLY]: 'always_forward_only',
+};
 
 const CODECS: Record<number, XdsHttpConnectionManager['codec']> = {
   [HttpConnectionManager_CodecType.AUTO]: 'auto',
@@ -40,9 +73,30 @@ export function httpConnectionManager(config: Any, path: string): XdsHttpConnect
       'accessLog',
       'generateRequestId',
       'alwaysSetRequestIdInResponse',
+      'serverName',
+      'useRemoteAddress',
+      'forwardClientCertDetails',
+      'setCurrentClientCertDetails',
+      'upgradeConfigs',
+      'normalizePath',
     ],
     path,
   );
+  const forwardClientCertDetails = XFCC[hcm.forwardClientCertDetails ?? 0];
+  if (!forwardClientCertDetails)
+    fail(field(path, 'forward_client_cert_details'), `unknown value ${hcm.forwardClientCertDetails}`);
+  const certDetails = hcm.setCurrentClientCertDetails;
+  if (certDetails)
+    allowOnly(certDetails, ['subject', 'cert', 'chain', 'dns', 'uri'], field(path, 'set_current_client_cert_details'));
+  const upgradeTypes: string[] = [];
+  (hcm.upgradeConfigs ?? []).forEach((upgrade, i) => {
+    const at = index(field(path, 'upgrade_configs'), i);
+    allowOnly(upgrade, ['upgradeType', 'enabled'], at);
+    const type = nonEmpty(upgrade.upgradeType, field(at, 'upgrade_type')).toLowerCase();
+    if (type === 'connect') fail(field(at, 'upgrade_type'), 'CONNECT is not supported by this proxy');
+    // BoolValue, true when unset.
+    if (upgrade.enabled ?? true) upgradeTypes.push(type);
+  });
   const codec = CODECS[hcm.codecType ?? 0];
   if (!codec) fail(field(path, 'codec_type'), `codec ${hcm.codecType} is not supported by this proxy`);
 
@@ -69,6 +123,22 @@ export function httpConnectionManager(config: Any, path: string): XdsHttpConnect
     // BoolValue, true when unset.
     generateRequestId: hcm.generateRequestId ?? true,
     alwaysSetRequestIdInResponse: hcm.alwaysSetRequestIdInResponse ?? false,
+    serverName: hcm.serverName || 'envoy',
+    // BoolValue, false when unset.
+    useRemoteAddress: hcm.useRemoteAddress ?? false,
+    forwardClientCertDetails,
+    setCurrentClientCertDetails: certDetails
+      ? {
+          subject: certDetails.subject ?? false,
+          cert: certDetails.cert ?? false,
+          chain: certDetails.chain ?? false,
+          dns: certDetails.dns ?? false,
+          uri: certDetails.uri ?? false,
+        }
+      : undefined,
+    upgradeTypes,
+    // BoolValue, false when unset (Envoy's runtime default).
+    normalizePath: hcm.normalizePath ?? false,
   };
 }
 

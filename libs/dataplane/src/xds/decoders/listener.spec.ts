@@ -1,6 +1,8 @@
 import { Listener, packAny, TypeUrl } from '@mesh/xds';
 import { Cluster } from '@mesh/xds';
 import { HttpConnectionManager } from '@mesh/xds/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager';
+import { Cors } from '@mesh/xds/generated/envoy/extensions/filters/http/cors/v3/cors';
+import { HTTPFault } from '@mesh/xds/generated/envoy/extensions/filters/http/fault/v3/fault';
 import { TcpProxy } from '@mesh/xds/generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy';
 import { DownstreamTlsContext } from '@mesh/xds/generated/envoy/extensions/transport_sockets/tls/v3/tls';
 import { OriginalDst } from '@mesh/xds/generated/envoy/extensions/filters/listener/original_dst/v3/original_dst';
@@ -41,6 +43,13 @@ describe('Listener decoder', () => {
               httpFilters: [{ name: 'envoy.filters.http.router', kind: 'router', disabled: false }],
               generateRequestId: true,
               alwaysSetRequestIdInResponse: false,
+              // Envoy's defaults.
+              serverName: 'envoy',
+              useRemoteAddress: false,
+              forwardClientCertDetails: 'sanitize',
+              setCurrentClientCertDetails: undefined,
+              upgradeTypes: [],
+              normalizePath: false,
             },
           }),
         ],
@@ -197,13 +206,59 @@ describe('Listener decoder', () => {
     const hcmWithRetries = packAny(HttpConnectionManager, {
       rds: { routeConfigName: 'r', configSource: ADS },
       httpFilters: [routerFilter],
-      useRemoteAddress: true,
+      mergeSlashes: true,
     });
     const error = errorOf({
       ...httpListener('l', 80, 'r'),
       filterChains: [{ filters: [{ name: 'hcm', typedConfig: hcmWithRetries }] }],
     });
-    expect(error.field).toBe('filter_chains[0].filters[0].typed_config.use_remote_address');
+    expect(error.field).toBe('filter_chains[0].filters[0].typed_config.merge_slashes');
+  });
+
+  it("accepts Istio's empty fault and CORS filters, but not a fault to inject, nor CONNECT upgrades", () => {
+    const withHcm = (hcm: Partial<HttpConnectionManager>) => ({
+      ...httpListener('l', 80, 'r'),
+      filterChains: [
+        {
+          filters: [
+            {
+              name: 'hcm',
+              typedConfig: packAny(HttpConnectionManager, {
+                rds: { routeConfigName: 'r', configSource: ADS },
+                httpFilters: [routerFilter],
+                ...hcm,
+              }),
+            },
+          ],
+        },
+      ],
+    });
+    const istio = decode(
+      withHcm({
+        httpFilters: [
+          { name: 'envoy.filters.http.fault', typedConfig: packAny(HTTPFault, {}) },
+          { name: 'envoy.filters.http.cors', typedConfig: packAny(Cors, {}) },
+          routerFilter,
+        ],
+        upgradeConfigs: [{ upgradeType: 'websocket' }],
+      }),
+    );
+    expect(istio.ok && istio.value.kind === 'socket' && istio.value.filterChains[0].filter).toMatchObject({
+      httpFilters: [{ kind: 'fault' }, { kind: 'cors' }, { kind: 'router' }],
+      upgradeTypes: ['websocket'],
+    });
+    const abort = errorOf(
+      withHcm({
+        httpFilters: [
+          { name: 'envoy.filters.http.fault', typedConfig: packAny(HTTPFault, { abort: { httpStatus: 503 } }) },
+          routerFilter,
+        ],
+      }),
+    );
+    expect(abort.field).toBe('filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.abort');
+    expect(errorOf(withHcm({ upgradeConfigs: [{ upgradeType: 'CONNECT' }] })).reason).toBe(
+      'CONNECT is not supported by this proxy',
+    );
   });
 
   it('reads the request-id settings the engine applies (generate_request_id defaults to true)', () => {

@@ -10,12 +10,14 @@ import {
   type FilterChainMatch,
   FilterChainMatch_ConnectionSourceType,
   type ListenerFilter,
+  type ListenerFilterChainMatchPredicate,
 } from '@mesh/xds/generated/envoy/config/listener/v3/listener_components';
 import type {
   XdsFilterChain,
   XdsFilterChainMatch,
   XdsListener,
   XdsListenerFilter,
+  XdsPortPredicate,
   XdsNetworkFilter,
   XdsSocketListener,
 } from '../model';
@@ -96,9 +98,18 @@ function socketListener(listener: Listener, name: string): XdsSocketListener {
   if (filterChains.length === 0 && !defaultFilterChain) {
     fail('filter_chains', 'a listener needs at least one filter chain or a default_filter_chain');
   }
-  const listenerFilters = (listener.listenerFilters ?? []).map((f, i) =>
-    listenerFilter(f, index('listener_filters', i)),
-  );
+  const listenerFilters: XdsListenerFilter[] = [];
+  let listenerFilterDisabled: Partial<Record<XdsListenerFilter, XdsPortPredicate>> | undefined;
+  (listener.listenerFilters ?? []).forEach((f, i) => {
+    const at = index('listener_filters', i);
+    const kind = listenerFilter(f, at);
+    listenerFilters.push(kind);
+    if (f.filterDisabled) {
+      // Recovering the original destination is not implemented at all; the inspectors can be skipped.
+      if (kind === 'original_dst') fail(field(at, 'filter_disabled'), 'is not supported for original_dst');
+      (listenerFilterDisabled ??= {})[kind] = portPredicate(f.filterDisabled, field(at, 'filter_disabled'));
+    }
+  });
   return {
     kind: 'socket',
     name,
@@ -106,6 +117,7 @@ function socketListener(listener: Listener, name: string): XdsSocketListener {
     bindToPort: listener.bindToPort ?? true,
     useOriginalDst: listener.useOriginalDst ?? false,
     listenerFilters,
+    listenerFilterDisabled,
     listenerFiltersTimeoutMs: durationMs(listener.listenerFiltersTimeout, 'listener_filters_timeout'),
     continueOnListenerFiltersTimeout: listener.continueOnListenerFiltersTimeout ?? false,
     filterChains,
@@ -113,8 +125,30 @@ function socketListener(listener: Listener, name: string): XdsSocketListener {
   };
 }
 
+/** The predicate forms over destination ports (the only connection fact Envoy's predicates test). */
+function portPredicate(predicate: ListenerFilterChainMatchPredicate, path: string): XdsPortPredicate {
+  allowOnly(predicate, ['orMatch', 'andMatch', 'notMatch', 'anyMatch', 'destinationPortRange'], path);
+  const set = (kind: 'or' | 'and', rules: ListenerFilterChainMatchPredicate[] | undefined, at: string) => {
+    const list = rules ?? [];
+    if (list.length < 2) fail(field(at, 'rules'), 'needs at least two rules');
+    return { kind, rules: list.map((r, i) => portPredicate(r, index(field(at, 'rules'), i))) };
+  };
+  if (predicate.orMatch) return set('or', predicate.orMatch.rules, field(path, 'or_match'));
+  if (predicate.andMatch) return set('and', predicate.andMatch.rules, field(path, 'and_match'));
+  if (predicate.notMatch) return { kind: 'not', rule: portPredicate(predicate.notMatch, field(path, 'not_match')) };
+  if (predicate.anyMatch) return { kind: 'any' };
+  const range = predicate.destinationPortRange;
+  if (range) {
+    const start = range.start ?? 0;
+    const end = range.end ?? 0;
+    if (end <= start) fail(field(path, 'destination_port_range'), `end ${end} must be greater than start ${start}`);
+    return { kind: 'port_range', start, end };
+  }
+  return fail(path, 'must set one of or_match, and_match, not_match, any_match or destination_port_range');
+}
+
 function listenerFilter(filter: ListenerFilter, path: string): XdsListenerFilter {
-  allowOnly(filter, ['name', 'typedConfig'], path);
+  allowOnly(filter, ['name', 'typedConfig', 'filterDisabled'], path);
   const name = nonEmpty(filter.name, field(path, 'name'));
   const kind = LISTENER_FILTERS.get(filter.typedConfig?.typeUrl ?? '');
   if (!kind) {

@@ -1,6 +1,12 @@
 import { packAny, RouteConfiguration } from '@mesh/xds';
-import { RedirectAction_RedirectResponseCode } from '@mesh/xds/generated/envoy/config/route/v3/route_components';
+import {
+  RedirectAction_RedirectResponseCode,
+  type RouteAction,
+} from '@mesh/xds/generated/envoy/config/route/v3/route_components';
 import { HeaderValueOption_HeaderAppendAction } from '@mesh/xds/generated/envoy/config/core/v3/base';
+import { CorsPolicy } from '@mesh/xds/generated/envoy/extensions/filters/http/cors/v3/cors';
+import { HTTPFault } from '@mesh/xds/generated/envoy/extensions/filters/http/fault/v3/fault';
+import { RBACPerRoute } from '@mesh/xds/generated/envoy/extensions/filters/http/rbac/v3/rbac';
 import { routeConfiguration } from '../../../testdata/envoy-fixtures';
 import { RouteConfigurationType } from '../resource-types';
 
@@ -142,19 +148,192 @@ describe('RouteConfiguration decoder', () => {
     expect(error.reason).toMatch(/^invalid RE2 regex/);
   });
 
-  it('rejects route features the proxy does not implement rather than routing without them', () => {
+  const withAction = (action: RouteAction): RouteConfiguration => {
     const base = routeConfiguration('r', 'c');
-    const withRetries = {
+    return {
+      ...base,
+      virtualHosts: [{ ...base.virtualHosts![0], routes: [{ match: { prefix: '/' }, route: action }] }],
+    };
+  };
+  const forwardOf = (config: RouteConfiguration) => {
+    const result = decode(config);
+    if (!result.ok) throw new Error(result.error.message);
+    return result.value.virtualHosts[0].routes[0].action;
+  };
+
+  it("reads Istio's default retry policy and gRPC timeout settings", () => {
+    const action = forwardOf(
+      withAction({
+        cluster: 'c',
+        maxGrpcTimeout: { seconds: 0 },
+        retryPolicy: {
+          retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+          numRetries: 2,
+          hostSelectionRetryMaxAttempts: 5,
+          retriableStatusCodes: [503],
+          retryHostPredicate: [
+            {
+              name: 'envoy.retry_host_predicates.previous_hosts',
+              typedConfig: {
+                typeUrl: 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
+                value: Buffer.alloc(0),
+              },
+            },
+          ],
+        },
+      }),
+    );
+    expect(action).toMatchObject({
+      grpcTimeoutHeaderMaxMs: 0,
+      retryPolicy: {
+        retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'retriable-status-codes'],
+        numRetries: 2,
+        retriableStatusCodes: [503],
+        backOffBaseMs: 25,
+        backOffMaxMs: 250,
+        avoidPreviousHosts: true,
+        hostSelectionRetryMaxAttempts: 5,
+      },
+    });
+  });
+
+  it('defaults to one retry, and reads per-try timeout and back-off', () => {
+    const action = forwardOf(
+      withAction({
+        cluster: 'c',
+        retryPolicy: {
+          retryOn: '5xx',
+          perTryTimeout: { nanos: 200_000_000 },
+          retryBackOff: { baseInterval: { nanos: 10_000_000 } },
+        },
+      }),
+    );
+    expect(action).toMatchObject({
+      retryPolicy: {
+        numRetries: 1,
+        perTryTimeoutMs: 200,
+        backOffBaseMs: 10,
+        backOffMaxMs: 100,
+        avoidPreviousHosts: false,
+      },
+    });
+  });
+
+  it("reads hash policies (Istio's consistentHash keys)", () => {
+    expect(
+      forwardOf(
+        withAction({
+          cluster: 'c',
+          hashPolicy: [
+            { header: { headerName: 'X-User' }, terminal: true },
+            { cookie: { name: 'sticky', ttl: { seconds: 10 }, path: '/' } },
+            { connectionProperties: { sourceIp: true } },
+            { queryParameter: { name: 'u' } },
+          ],
+        }),
+      ),
+    ).toMatchObject({
+      hashPolicies: [
+        { kind: 'header', name: 'x-user', terminal: true },
+        { kind: 'cookie', name: 'sticky', ttlMs: 10_000, path: '/', terminal: false },
+        { kind: 'source_ip', terminal: false },
+        { kind: 'query_parameter', name: 'u', terminal: false },
+      ],
+    });
+  });
+
+  it('reads request mirror policies, rejecting mirrors chosen by header', () => {
+    expect(
+      forwardOf(
+        withAction({
+          cluster: 'c',
+          requestMirrorPolicies: [
+            { cluster: 'm', runtimeFraction: { defaultValue: { numerator: 25 } }, traceSampled: false },
+            { cluster: 'n', disableShadowHostSuffixAppend: true },
+          ],
+        }),
+      ),
+    ).toMatchObject({
+      mirrors: [
+        { cluster: 'm', fraction: 0.25, appendShadowHostSuffix: true },
+        { cluster: 'n', fraction: 1, appendShadowHostSuffix: false },
+      ],
+    });
+    expect(errorOf(withAction({ cluster: 'c', requestMirrorPolicies: [{ clusterHeader: 'x-mirror' }] })).field).toBe(
+      'virtual_hosts[0].routes[0].route.request_mirror_policies[0].cluster_header',
+    );
+  });
+
+  it('rejects retry behaviour it does not implement rather than retrying differently', () => {
+    expect(errorOf(withAction({ cluster: 'c', retryPolicy: { retryOn: '5xx,retriable-headers' } })).message).toBe(
+      'RouteConfiguration "r": virtual_hosts[0].routes[0].route.retry_policy.retry_on: condition "retriable-headers" is not supported by this proxy',
+    );
+    expect(
+      errorOf(
+        withAction({ cluster: 'c', retryPolicy: { retryOn: '5xx', retryPriority: { name: 'previous_priorities' } } }),
+      ).field,
+    ).toBe('virtual_hosts[0].routes[0].route.retry_policy.retry_priority');
+    expect(errorOf(withAction({ cluster: 'c', maxStreamDuration: { maxStreamDuration: { seconds: 5 } } })).reason).toBe(
+      'a non-zero stream duration is not supported by this proxy',
+    );
+    expect(errorOf(withAction({ cluster: 'c', hashPolicy: [{ filterState: { key: 'x' } }] })).field).toBe(
+      'virtual_hosts[0].routes[0].route.hash_policy[0].filter_state',
+    );
+  });
+
+  it('reads per-route fault and CORS configs; rejects header-controlled faults and other per-filter configs', () => {
+    const base = routeConfiguration('r', 'c');
+    const withPerFilter = (config: Record<string, ReturnType<typeof packAny>>): RouteConfiguration => ({
       ...base,
       virtualHosts: [
         {
           ...base.virtualHosts![0],
-          routes: [{ match: { prefix: '/' }, route: { cluster: 'c', retryPolicy: { numRetries: 3 } } }],
+          routes: [{ match: { prefix: '/' }, route: { cluster: 'c' }, typedPerFilterConfig: config }],
         },
       ],
-    };
-    expect(errorOf(withRetries).message).toBe(
-      'RouteConfiguration "r": virtual_hosts[0].routes[0].route.retry_policy: is not supported by this proxy',
+    });
+    const result = decode(
+      withPerFilter({
+        'envoy.filters.http.fault': packAny(HTTPFault, {
+          delay: { fixedDelay: { seconds: 7 }, percentage: { numerator: 10, denominator: 1 } },
+          abort: { httpStatus: 503, percentage: { numerator: 50 } },
+        }),
+      }),
+    );
+    expect(result.ok && result.value.virtualHosts[0].routes[0].faults).toEqual({
+      'envoy.filters.http.fault': { delay: { ms: 7000, fraction: 0.001 }, abort: { httpStatus: 503, fraction: 0.5 } },
+    });
+    expect(
+      errorOf(withPerFilter({ 'envoy.filters.http.fault': packAny(HTTPFault, { abort: { headerAbort: {} } }) })).field,
+    ).toBe('virtual_hosts[0].routes[0].typed_per_filter_config["envoy.filters.http.fault"].abort.header_abort');
+    const cors = decode(
+      withPerFilter({
+        'envoy.filters.http.cors': packAny(CorsPolicy, {
+          allowOriginStringMatch: [{ exact: 'https://a.example' }],
+          allowMethods: 'GET,POST',
+          maxAge: '60',
+          filterEnabled: { defaultValue: { numerator: 100 } },
+          forwardNotMatchingPreflights: false,
+        }),
+      }),
+    );
+    expect(cors.ok && cors.value.virtualHosts[0].routes[0].corsPolicies).toEqual({
+      'envoy.filters.http.cors': {
+        allowOrigins: [{ kind: 'exact', value: 'https://a.example', ignoreCase: false }],
+        allowMethods: 'GET,POST',
+        allowHeaders: undefined,
+        exposeHeaders: undefined,
+        maxAge: '60',
+        allowCredentials: false,
+        enabledFraction: 1,
+        forwardNotMatchingPreflights: false,
+      },
+    });
+    expect(
+      errorOf(withPerFilter({ 'envoy.filters.http.cors': packAny(CorsPolicy, { shadowEnabled: {} }) })).field,
+    ).toBe('virtual_hosts[0].routes[0].typed_per_filter_config["envoy.filters.http.cors"].shadow_enabled');
+    expect(errorOf(withPerFilter({ 'envoy.filters.http.rbac': packAny(RBACPerRoute, {}) })).reason).toBe(
+      'per-route config "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute" is not supported by this proxy',
     );
   });
 

@@ -4,7 +4,7 @@
  * actions it cannot perform are rejected: a route that silently matched more (or sent traffic
  * elsewhere) than the control plane meant is worse than a NACK.
  */
-import { RouteConfiguration } from '@mesh/xds';
+import { type Any, RouteConfiguration, TypeUrl } from '@mesh/xds';
 import type {
   DirectResponseAction,
   HeaderMatcher,
@@ -12,6 +12,8 @@ import type {
   RedirectAction,
   Route,
   RouteAction,
+  RouteAction_HashPolicy,
+  RouteAction_RequestMirrorPolicy,
   RouteMatch,
   VirtualHost,
   WeightedCluster,
@@ -20,11 +22,15 @@ import { RedirectAction_RedirectResponseCode } from '@mesh/xds/generated/envoy/c
 import type { RegexMatchAndSubstitute } from '@mesh/xds/generated/envoy/type/matcher/v3/regex';
 import type {
   XdsDirectResponseAction,
+  XdsCorsPolicy,
+  XdsFault,
   XdsForwardAction,
+  XdsHashPolicy,
   XdsHeaderMatcher,
   XdsPathMatch,
   XdsQueryParameterMatcher,
   XdsRedirectAction,
+  XdsRequestMirror,
   XdsRoute,
   XdsRouteConfiguration,
   XdsRouteMatch,
@@ -34,6 +40,9 @@ import type {
 import { allowOnly, dataSource, durationMs, nonEmpty, re2Pattern, stringMatcher } from './common';
 import { fail, field, index, type ResourceSpec } from './decode-result';
 import { HEADER_MUTATION_FIELDS, headerMutations } from './header-mutations';
+import { routeCorsPolicy } from './cors';
+import { fraction, routeFault } from './fault';
+import { retryPolicy } from './retry-policy';
 
 export const routeConfigurationSpec: ResourceSpec<RouteConfiguration, XdsRouteConfiguration> = {
   codec: RouteConfiguration,
@@ -110,10 +119,12 @@ function route(r: Route, path: string): XdsRoute {
       'metadata',
       'decorator',
       'statPrefix',
+      'typedPerFilterConfig',
       ...HEADER_MUTATION_FIELDS,
     ],
     path,
   );
+  const { faults, corsPolicies } = perFilterConfigs(r.typedPerFilterConfig, field(path, 'typed_per_filter_config'));
   const actions = [r.route, r.redirect, r.directResponse].filter((a) => a !== undefined).length;
   if (actions !== 1) fail(path, 'must set exactly one of route, redirect or direct_response');
   const action = r.route
@@ -123,10 +134,28 @@ function route(r: Route, path: string): XdsRoute {
       : directResponse(r.directResponse!, field(path, 'direct_response'));
   return {
     name: r.name ?? '',
+    faults,
+    corsPolicies,
     match: routeMatch(r.match, field(path, 'match')),
     action,
     headers: headerMutations(r, path),
   };
+}
+
+/** Per-filter route configs: the fault and CORS filters' are implemented; any other is rejected. */
+function perFilterConfigs(
+  configs: { readonly [name: string]: Any } | undefined,
+  path: string,
+): { faults?: Record<string, XdsFault>; corsPolicies?: Record<string, XdsCorsPolicy> } {
+  let faults: Record<string, XdsFault> | undefined;
+  let corsPolicies: Record<string, XdsCorsPolicy> | undefined;
+  for (const [name, any] of Object.entries(configs ?? {})) {
+    const at = `${path}["${name}"]`;
+    if (any.typeUrl === TypeUrl.HttpFault) (faults ??= {})[name] = routeFault(any, at);
+    else if (any.typeUrl === TypeUrl.CorsPolicy) (corsPolicies ??= {})[name] = routeCorsPolicy(any, at);
+    else fail(at, `per-route config "${any.typeUrl ?? ''}" is not supported by this proxy`);
+  }
+  return { faults, corsPolicies };
 }
 
 function routeMatch(m: RouteMatch | undefined, path: string): XdsRouteMatch {
@@ -212,7 +241,20 @@ function queryMatcher(q: QueryParameterMatcher, path: string): XdsQueryParameter
 function forward(action: RouteAction, path: string): XdsForwardAction {
   allowOnly(
     action,
-    ['cluster', 'weightedClusters', 'clusterHeader', 'timeout', 'prefixRewrite', 'regexRewrite', 'hostRewriteLiteral'],
+    [
+      'cluster',
+      'weightedClusters',
+      'clusterHeader',
+      'timeout',
+      'prefixRewrite',
+      'regexRewrite',
+      'hostRewriteLiteral',
+      'retryPolicy',
+      'maxGrpcTimeout',
+      'maxStreamDuration',
+      'requestMirrorPolicies',
+      'hashPolicy',
+    ],
     path,
   );
   if (action.prefixRewrite && action.regexRewrite) fail(path, 'prefix_rewrite and regex_rewrite are exclusive');
@@ -229,10 +271,100 @@ function forward(action: RouteAction, path: string): XdsForwardAction {
     kind: 'route',
     destination,
     timeoutMs: durationMs(action.timeout, field(path, 'timeout')),
+    grpcTimeoutHeaderMaxMs: grpcTimeoutHeaderMax(action, path),
+    retryPolicy: action.retryPolicy ? retryPolicy(action.retryPolicy, field(path, 'retry_policy')) : undefined,
+    mirrors: mirrorPolicies(action.requestMirrorPolicies, field(path, 'request_mirror_policies')),
+    hashPolicies: hashPolicies(action.hashPolicy, field(path, 'hash_policy')),
     prefixRewrite: action.prefixRewrite || undefined,
     regexRewrite: action.regexRewrite ? regexRewrite(action.regexRewrite, field(path, 'regex_rewrite')) : undefined,
     hostRewriteLiteral: action.hostRewriteLiteral || undefined,
   };
+}
+
+/**
+ * How a gRPC request's `grpc-timeout` header bounds it: `max_stream_duration.grpc_timeout_header_max`
+ * (Envoy's newer field) wins over the deprecated `max_grpc_timeout`; 0 means "no cap". A route's
+ * own `max_stream_duration` is accepted only as 0, which just disables the connection manager's
+ * stream duration (which this proxy does not accept).
+ */
+function grpcTimeoutHeaderMax(action: RouteAction, path: string): number | undefined {
+  const stream = action.maxStreamDuration;
+  if (stream) {
+    const at = field(path, 'max_stream_duration');
+    allowOnly(stream, ['maxStreamDuration', 'grpcTimeoutHeaderMax'], at);
+    if (durationMs(stream.maxStreamDuration, field(at, 'max_stream_duration'))) {
+      fail(field(at, 'max_stream_duration'), 'a non-zero stream duration is not supported by this proxy');
+    }
+    const max = durationMs(stream.grpcTimeoutHeaderMax, field(at, 'grpc_timeout_header_max'));
+    if (max !== undefined) return max;
+  }
+  return durationMs(action.maxGrpcTimeout, field(path, 'max_grpc_timeout'));
+}
+
+/** Hash keys from a header, a cookie, the source IP or a query parameter (filter state is rejected). */
+function hashPolicies(policies: RouteAction_HashPolicy[] | undefined, path: string): XdsHashPolicy[] | undefined {
+  if (!policies || policies.length === 0) return undefined;
+  return policies.map((policy, i): XdsHashPolicy => {
+    const at = index(path, i);
+    allowOnly(policy, ['header', 'cookie', 'connectionProperties', 'queryParameter', 'terminal'], at);
+    const terminal = policy.terminal ?? false;
+    if (policy.header) {
+      allowOnly(policy.header, ['headerName'], field(at, 'header'));
+      return {
+        kind: 'header',
+        name: nonEmpty(policy.header.headerName, field(at, 'header.header_name')).toLowerCase(),
+        terminal,
+      };
+    }
+    if (policy.cookie) {
+      const c = field(at, 'cookie');
+      allowOnly(policy.cookie, ['name', 'ttl', 'path'], c);
+      return {
+        kind: 'cookie',
+        name: nonEmpty(policy.cookie.name, field(c, 'name')),
+        ttlMs: durationMs(policy.cookie.ttl, field(c, 'ttl')),
+        path: policy.cookie.path || undefined,
+        terminal,
+      };
+    }
+    if (policy.connectionProperties) {
+      allowOnly(policy.connectionProperties, ['sourceIp'], field(at, 'connection_properties'));
+      if (!policy.connectionProperties.sourceIp) fail(field(at, 'connection_properties.source_ip'), 'must be true');
+      return { kind: 'source_ip', terminal };
+    }
+    if (policy.queryParameter) {
+      allowOnly(policy.queryParameter, ['name'], field(at, 'query_parameter'));
+      return {
+        kind: 'query_parameter',
+        name: nonEmpty(policy.queryParameter.name, field(at, 'query_parameter.name')),
+        terminal,
+      };
+    }
+    return fail(at, 'must set one of header, cookie, connection_properties or query_parameter');
+  });
+}
+
+/** Mirrors to a named cluster; by `cluster_header` or with header mutations they are rejected. */
+function mirrorPolicies(
+  policies: RouteAction_RequestMirrorPolicy[] | undefined,
+  path: string,
+): XdsRequestMirror[] | undefined {
+  if (!policies || policies.length === 0) return undefined;
+  return policies.map((policy, i) => {
+    const at = index(path, i);
+    // trace_sampled only marks the shadow's trace; this proxy does not trace yet.
+    allowOnly(policy, ['cluster', 'runtimeFraction', 'traceSampled', 'disableShadowHostSuffixAppend'], at);
+    let share = 1;
+    if (policy.runtimeFraction) {
+      allowOnly(policy.runtimeFraction, ['defaultValue', 'runtimeKey'], field(at, 'runtime_fraction'));
+      share = fraction(policy.runtimeFraction.defaultValue, field(at, 'runtime_fraction.default_value'));
+    }
+    return {
+      cluster: nonEmpty(policy.cluster, field(at, 'cluster')),
+      fraction: share,
+      appendShadowHostSuffix: !policy.disableShadowHostSuffixAppend,
+    };
+  });
 }
 
 function regexRewrite(rewrite: RegexMatchAndSubstitute, path: string): { pattern: string; substitution: string } {
