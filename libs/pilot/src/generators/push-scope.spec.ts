@@ -88,10 +88,18 @@ describe('sidecar listeners shared between alike proxies', () => {
     outboundOf(b).forEach((resource, i) => expect(resource.resource).toBe(shared[i].resource));
   });
 
-  it('builds inbound listeners per proxy', () => {
+  it('shares inbound listeners between workloads serving the same ports, not with others', () => {
     const a = listeners('10.9.0.1', 'client-a').resources.find((r) => r.name === 'virtualInbound');
     const b = listeners('10.9.0.2', 'client-b').resources.find((r) => r.name === 'virtualInbound');
     expect(a).toBeDefined();
-    expect(a!.resource).not.toBe(b!.resource);
+    expect(b!.resource).toBe(a!.resource);
+    const { scenario } = scenarioPush('bookinfo');
+    const productpage = scenarioProxy(scenario, 'productpage-sidecar');
+    const own = (
+      listenerGenerator.generate(productpage, noWatch(TypeUrl.Listener), push, changed(VS)) as {
+        resources: Array<{ name: string; resource: object }>;
+      }
+    ).resources.find((r) => r.name === 'virtualInbound');
+    expect(own!.resource).not.toBe(a!.resource);
   });
 });

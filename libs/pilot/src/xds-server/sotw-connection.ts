@@ -71,10 +71,18 @@ export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, 
       return;
     }
     const wildcardChanged = existing.wildcard !== wildcard;
-    const added = names.filter((name) => name !== '*' && !existing.names.has(name)).length;
-    const removed = existing.names.size - names.filter((name) => name !== '*' && existing.names.has(name)).length;
+    // One pass: an ACK usually repeats the names (6,000 for a sidecar's EDS), and then the shared
+    // set stays as it is.
+    let added = 0;
+    let present = 0;
+    for (const name of names) {
+      if (name === '*') continue;
+      if (existing.names.has(name)) present++;
+      else added++;
+    }
+    const removed = Math.max(0, existing.names.size - present);
     existing.wildcard = wildcard;
-    replaceNames(existing, names);
+    if (added > 0 || removed > 0) replaceNames(existing, names);
     // A named type only needs an answer for new names; a wildcard one for any change of scope.
     const forced = existing.forceNextResponse;
     existing.forceNextResponse = false;

@@ -13,7 +13,7 @@ import { listenersUnaffected } from '../common/push-scope';
 import { serviceTargetsFor } from '../common/service-targets';
 import { gatewayListeners } from './gateway-listeners';
 import { grpcListeners } from './grpc-listeners';
-import { sidecarInboundListeners } from './sidecar-inbound';
+import { inboundPortsKey, sidecarInboundListeners } from './sidecar-inbound';
 import { sidecarOutboundListeners, virtualOutboundListener } from './sidecar-outbound';
 
 /** Every listener of an Envoy-style proxy, in Istio's order (inbound, outbound, virtualOutbound). */
@@ -38,9 +38,12 @@ function listenerResource(listener: Listener): GeneratedResource {
  * A sidecar's outbound listeners and virtualOutbound read the proxy only through its view (namespace,
  * Sidecar, labels), its interception mode and, for headless services, its own address (it gets no
  * listener for itself): proxies alike share them, built and encoded once per PushContext. The
- * inbound listeners depend on the proxy's own workload and are built per proxy.
+ * inbound listeners also read the ports its own workload serves, and are shared by proxies whose
+ * workloads serve the same.
  */
 const sharedOutbound = new ProxyViewCache<readonly GeneratedResource[]>();
+/** Inbound listeners, shared by proxies of one view whose workloads serve the same ports. */
+const sharedInbound = new ProxyViewCache<readonly GeneratedResource[]>();
 
 function outboundViewKey(push: PushContext, proxy: Proxy): string {
   const ownHeadless = serviceTargetsFor(push, proxy.ipAddresses).some(
@@ -60,7 +63,13 @@ function sidecarListenerResources(push: PushContext, proxy: Proxy): GeneratedRes
     outbound = [...sidecarOutboundListeners(push, proxy), virtualOutboundListener(push, proxy)].map(listenerResource);
     view.set('', outbound);
   }
-  return [...sidecarInboundListeners(push, proxy).map(listenerResource), ...outbound];
+  const inboundView = sharedInbound.view(push, `${proxyViewKey(push, proxy)}\u0000${inboundPortsKey(push, proxy)}`);
+  let inbound = inboundView.get('');
+  if (!inbound) {
+    inbound = sidecarInboundListeners(push, proxy).map(listenerResource);
+    inboundView.set('', inbound);
+  }
+  return [...inbound, ...outbound];
 }
 
 export const listenerGenerator: Generator<PushContext> = {

@@ -103,6 +103,16 @@ function inboundPorts(push: PushContext, proxy: Proxy): InboundPort[] {
   return [...byPort.values()].sort((a, b) => a.targetPort - b.targetPort);
 }
 
+/**
+ * Everything the inbound listeners read about the proxy beyond its view (namespace, Sidecar,
+ * labels: see proxy-view-cache.ts): the ports its workload serves. Pods of one deployment share it.
+ */
+export function inboundPortsKey(push: PushContext, proxy: Proxy): string {
+  return inboundPorts(push, proxy)
+    .map((p) => `${p.targetPort}/${p.protocol}/${p.hostname}/${p.bind}/${p.bindToPort}`)
+    .join(',');
+}
+
 /** The inline route of an inbound HTTP chain: everything to the local cluster, no timeout. */
 function inboundRouteConfiguration(cluster: string, vhostPort: number, operation: string): RouteConfiguration {
   return {
