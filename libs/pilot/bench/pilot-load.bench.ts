@@ -211,6 +211,9 @@ async function main(): Promise<void> {
     const memory = memoryMb(pid);
     const deltaRatio = endpoint.delta_bytes_per_proxy / Math.max(1, endpoint.sotw_bytes_per_proxy);
     const errors = proxies.filter((proxy) => proxy.error).length;
+    const errorKinds = new Map<string, number>();
+    for (const proxy of proxies) if (proxy.error) errorKinds.set(proxy.error, (errorKinds.get(proxy.error) ?? 0) + 1);
+    for (const [message, count] of errorKinds) log(`stream error x${count}: ${message}`);
     log(
       `istiod RSS: ${memory.rss.toFixed(0)} MB now, ${memory.peak.toFixed(0)} MB peak; streams ended with an error: ${errors}`,
     );
