@@ -210,6 +210,15 @@ async function main(): Promise<void> {
     const endpoint = summarize('endpoint change (EDS push)', endpointChanges);
     const memory = memoryMb(pid);
     const deltaRatio = endpoint.delta_bytes_per_proxy / Math.max(1, endpoint.sotw_bytes_per_proxy);
+    // istiod sends SotW proxies only the changed assignments too (the protocol allows it for EDS),
+    // so the ratio above is near 1; against the whole EDS state, which a SotW server that resends
+    // everything would send, the delta figure is this fraction.
+    const edsStatePerProxy = (byType.get(TypeUrl.ClusterLoadAssignment) ?? 0) / proxies.length;
+    const deltaToFullState = endpoint.delta_bytes_per_proxy / Math.max(1, edsStatePerProxy);
+    log(
+      `endpoint change, delta bytes per proxy: ${(deltaRatio * 100).toFixed(1)}% of what SotW proxies got, ` +
+        `${(deltaToFullState * 100).toFixed(2)}% of the whole EDS state (${Math.round(edsStatePerProxy)} bytes)`,
+    );
     const errors = proxies.filter((proxy) => proxy.error).length;
     const errorKinds = new Map<string, number>();
     for (const proxy of proxies) if (proxy.error) errorKinds.set(proxy.error, (errorKinds.get(proxy.error) ?? 0) + 1);
@@ -239,6 +248,7 @@ async function main(): Promise<void> {
         vs_change: route,
         endpoint_change: endpoint,
         endpoint_delta_to_sotw_bytes: +deltaRatio.toFixed(4),
+        endpoint_delta_to_full_eds_state: +deltaToFullState.toFixed(5),
         istiod_rss_mb: Math.round(memory.rss),
         istiod_peak_rss_mb: Math.round(memory.peak),
         stream_errors: errors,
