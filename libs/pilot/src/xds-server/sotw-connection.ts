@@ -12,25 +12,24 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Proxy, PushRequest } from '@mesh/mesh-model';
-import { TypeUrl, type DiscoveryRequest, type Node } from '@mesh/xds';
+import { TypeUrl, type Node } from '@mesh/xds';
 import { XdsConnection, type ResponseMode } from './connection';
 import type { PushContextLike } from './generator';
+import type { SotwRequest } from './request-decoding';
 import { encodeDiscoveryResponse } from './response-encoding';
 import { isWildcardCapable, TypeState } from './type-state';
 
-export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, DiscoveryRequest, Buffer> {
+export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, SotwRequest, Buffer> {
   readonly protocol = 'sotw' as const;
 
-  protected nodeOf(request: DiscoveryRequest): Node | undefined {
+  protected nodeOf(request: SotwRequest): Node | undefined {
     return request.node;
   }
 
-  protected async handleRequest(proxy: Proxy, request: DiscoveryRequest): Promise<void> {
+  protected async handleRequest(proxy: Proxy, request: SotwRequest): Promise<void> {
     const typeUrl = request.typeUrl ?? '';
     if (!this.knowsType(proxy, typeUrl)) return;
     const nonce = request.responseNonce ?? '';
-    const names = request.resourceNames ?? [];
-    const wildcard = isWildcardCapable(typeUrl) && (names.length === 0 || names.includes('*'));
     const existing = this.types.get(typeUrl);
 
     if (existing && nonce !== '' && nonce !== existing.sentNonce) {
@@ -47,16 +46,19 @@ export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, 
       });
       return;
     }
+    const digest = request.namesDigest;
 
     if (!existing || nonce === '') {
       // A new subscription, or the client starting over for this type: answer in full.
+      const names = request.resourceNames ?? [];
+      const wildcard = isWildcardCapable(typeUrl) && (names.length === 0 || names.includes('*'));
       if (!wildcard && names.length === 0) {
         this.types.delete(typeUrl);
         return;
       }
       const state = existing ?? new TypeState(typeUrl, wildcard);
       state.wildcard = wildcard;
-      replaceNames(state, names);
+      replaceNames(state, names, digest);
       this.types.set(typeUrl, state);
       await this.answerAndWarm(proxy, state);
       return;
@@ -66,6 +68,15 @@ export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, 
     existing.ackedNonce = nonce;
     existing.ackedVersion = request.versionInfo ?? '';
     existing.lastNack = undefined;
+    const forced = existing.forceNextResponse;
+    existing.forceNextResponse = false;
+    if (digest !== undefined && digest === existing.namesDigest) {
+      // The same names as the request that set the subscription: nothing to compare or decode.
+      if (forced) await this.answerAndWarm(proxy, existing);
+      return;
+    }
+    const names = request.resourceNames ?? [];
+    const wildcard = isWildcardCapable(typeUrl) && (names.length === 0 || names.includes('*'));
     if (!wildcard && names.length === 0) {
       this.types.delete(typeUrl);
       return;
@@ -82,10 +93,9 @@ export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, 
     }
     const removed = Math.max(0, existing.names.size - present);
     existing.wildcard = wildcard;
-    if (added > 0 || removed > 0) replaceNames(existing, names);
+    if (added > 0 || removed > 0) replaceNames(existing, names, digest);
+    else existing.namesDigest = digest;
     // A named type only needs an answer for new names; a wildcard one for any change of scope.
-    const forced = existing.forceNextResponse;
-    existing.forceNextResponse = false;
     if (added > 0 || wildcardChanged || (wildcard && removed > 0) || forced) await this.answerAndWarm(proxy, existing);
   }
 
@@ -128,6 +138,7 @@ export class SotwConnection<P extends PushContextLike> extends XdsConnection<P, 
   }
 }
 
-function replaceNames(state: TypeState, names: readonly string[]): void {
+function replaceNames(state: TypeState, names: readonly string[], digest: string | undefined): void {
   state.setNames(names);
+  state.namesDigest = digest;
 }

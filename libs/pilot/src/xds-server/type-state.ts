@@ -25,6 +25,8 @@ export class TypeState {
   wildcard: boolean;
   /** The names the client watches: an immutable set shared with connections that watch the same. */
   names: ReadonlySet<string> = NO_NAMES;
+  /** SotW: digest of the resource_names of the request that set `names` (request-decoding.ts). */
+  namesDigest: string | undefined;
   sentVersion = '';
   sentNonce = '';
   sentAt: Date | undefined;
