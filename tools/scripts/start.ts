@@ -28,7 +28,14 @@ import { describeExit, Supervisor } from './local-mesh/supervisor.ts';
 
 const GATEWAY_LABELS = { istio: 'ingressgateway' };
 const DEFAULT_CONFIG_DIR = join(repoRoot, 'deploy', 'examples', 'local-mesh');
-const PREFERRED = { xds: 15010, debug: 15080, monitoring: 15014, admin: 15000, status: 15021 } as const;
+const PREFERRED = {
+  xds: 15010,
+  debug: 15080,
+  monitoring: 15014,
+  admin: 15000,
+  status: 15021,
+  prometheus: 15090,
+} as const;
 type PortName = keyof typeof PREFERRED;
 /** How long the gateway may take to get its configuration and bind the ingress port. */
 const INGRESS_DEADLINE_MS = 20_000;
@@ -40,6 +47,7 @@ const USAGE = `npm start [-- flags]: runs the local mesh (istiod, demo upstreams
   --xds-port N         istiod xDS (default ${PREFERRED.xds})         --debug-port N    istiod debug (default ${PREFERRED.debug})
   --monitoring-port N  istiod /metrics (default ${PREFERRED.monitoring})   --admin-port N    gateway admin (default ${PREFERRED.admin})
   --status-port N      gateway /healthz/ready (default ${PREFERRED.status})
+  --prometheus-port N  gateway /stats/prometheus (default ${PREFERRED.prometheus})
                        (a default port that is taken is replaced by a free one; 0 = any)
   --log-dir DIR        where each process's output goes (default a new temp dir)
   --verbose            show every line the processes print, not only warnings and errors
@@ -203,6 +211,8 @@ async function run(argv: string[]): Promise<number> {
       String(await choosePort(explicit.admin, PREFERRED.admin)),
       '--status-port',
       String(await choosePort(explicit.status, PREFERRED.status)),
+      '--prometheus-port',
+      String(await choosePort(explicit.prometheus, PREFERRED.prometheus)),
     ];
     started('ingress-gateway', supervisor.start('ingress-gateway', gatewayArgs));
     // Watched from the start (lines arrive asynchronously, none is missed); awaited after the startup line.
@@ -214,16 +224,17 @@ async function run(argv: string[]): Promise<number> {
     listenerBound.catch(() => undefined); // must not be an unhandled rejection before it is awaited
     const gateway = await supervisor.waitForLine(
       'ingress-gateway',
-      /^ingress-gateway: admin=127\.0\.0\.1:(\d+) status=[\d.]+:(\d+)/,
+      /^ingress-gateway: admin=127\.0\.0\.1:(\d+) status=[\d.]+:(\d+) prometheus=[\d.]+:(\d+)/,
       START_DEADLINE_MS,
     );
-    const [adminPort, statusPort] = [gateway[1], gateway[2]];
+    const [adminPort, statusPort, prometheusPort] = [gateway[1], gateway[2], gateway[3]];
     const watch = [
       'watch it:',
       `  istiod   http://127.0.0.1:${debugPort}/debug/syncz     what each proxy was sent, its ACKs and NACKs`,
       `           http://127.0.0.1:${monitoringPort}/metrics`,
       `  gateway  http://127.0.0.1:${adminPort}/stats           (also /clusters, /listeners, /config_dump)`,
-      `           http://127.0.0.1:${statusPort}/healthz/ready`,
+      `           http://127.0.0.1:${statusPort}/healthz/ready
+           http://127.0.0.1:${prometheusPort}/stats/prometheus   (Istio's istio_requests_total, ...)`,
       `  logs     ${logDir}`,
     ];
     try {

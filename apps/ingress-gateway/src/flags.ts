@@ -31,6 +31,11 @@ export function gatewayFlagSpecs() {
       'admin endpoint port on 127.0.0.1 (/ready, /stats, /config_dump...); 0 = any',
     ),
     statusPort: intFlag('status-port', 15021, 'health port on 0.0.0.0 (/healthz/ready); 0 = any'),
+    prometheusPort: intFlag(
+      'prometheus-port',
+      15090,
+      "Prometheus scrape port on 0.0.0.0 (/stats/prometheus: Istio's standard metrics and Envoy's stats); 0 = any",
+    ),
     accessLogFile: optionalStringFlag(
       'access-log-file',
       'write one access log line per request here (/dev/stdout works)',

@@ -5,7 +5,14 @@
  * reason, because a gateway that silently serves nothing is the worst outcome.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { ProxyEngine, XdsClient, type EngineEvent, type NodeIdentity, type XdsClientEvent } from '@mesh/dataplane';
+import {
+  EndpointStartError,
+  ProxyEngine,
+  XdsClient,
+  type EngineEvent,
+  type NodeIdentity,
+  type XdsClientEvent,
+} from '@mesh/dataplane';
 import { startStatusServer, type StatusServer } from './status-server';
 
 export interface GatewayOptions {
@@ -14,6 +21,8 @@ export interface GatewayOptions {
   readonly node: NodeIdentity;
   readonly adminPort: number;
   readonly statusPort: number;
+  /** Prometheus scrape endpoint on 0.0.0.0 (`/stats/prometheus`, Istio's 15090). */
+  readonly prometheusPort: number;
   readonly accessLogFile?: string;
   /** Diagnostics (stderr in the app). */
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -24,6 +33,7 @@ export interface GatewayOptions {
 export interface RunningGateway {
   readonly adminPort: number;
   readonly statusPort: number;
+  readonly prometheusPort: number;
   close(): Promise<void>;
 }
 
@@ -72,6 +82,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   const engine = new ProxyEngine({
     admin: { port: options.adminPort },
+    // The source_* labels of Istio's metrics come from the identity announced to the control plane.
+    telemetry: { node: options.node },
+    prometheus: { port: options.prometheusPort },
     accessLog: accessLog ? (line) => accessLog.write(`${line}\n`) : undefined,
     onEvent: onEngineEvent,
     onQuit: () => process.kill(process.pid, 'SIGTERM'),
@@ -79,7 +92,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   try {
     await engine.start();
   } catch (error) {
-    throw new Error(`--admin-port ${options.adminPort}: cannot listen: ${(error as Error).message}`, { cause: error });
+    const flag =
+      error instanceof EndpointStartError && error.endpoint === 'prometheus'
+        ? `--prometheus-port ${options.prometheusPort}`
+        : `--admin-port ${options.adminPort}`;
+    throw new Error(`${flag}: cannot listen: ${(error as Error).message}`, { cause: error });
   }
   let status: StatusServer;
   try {
@@ -106,6 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return {
     adminPort: engine.adminAddress!.port,
     statusPort: status.port,
+    prometheusPort: engine.prometheusAddress!.port,
     async close() {
       closing = true;
       client.close();

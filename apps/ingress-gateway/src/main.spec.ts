@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Listener, RouteConfiguration, TypeUrl } from '@mesh/xds';
-import { sleep, StubControlPlane, stubResource } from '@mesh/testing';
+import { checkPrometheusText, sleep, StubControlPlane, stubResource } from '@mesh/testing';
 import { httpListener, listenerWithoutRoutes, routeAllTo, staticCluster } from '../testdata/resources';
 
 /** Polls `check` every 20 ms for up to 5 s; the last answer. */
@@ -110,6 +110,8 @@ describe('ingress-gateway (the bundle)', () => {
       '0',
       '--status-port',
       '0',
+      '--prometheus-port',
+      '0',
       '--labels',
       'istio=ingressgateway,app=edge',
       '--namespace',
@@ -118,7 +120,7 @@ describe('ingress-gateway (the bundle)', () => {
       accessLog,
     ]);
     const [, adminPort, statusPort] = await gateway.waitFor(
-      /^ingress-gateway: admin=127\.0\.0\.1:(\d+) status=0\.0\.0\.0:(\d+) xds=127\.0\.0\.1:\d+$/m,
+      /^ingress-gateway: admin=127\.0\.0\.1:(\d+) status=0\.0\.0\.0:(\d+) prometheus=0\.0\.0\.0:\d+ xds=127\.0\.0\.1:\d+$/m,
     );
     const first = await stub.requests.waitFor((r) => r.node !== undefined);
     expect(first.node?.id).toBe('router~127.0.0.1~istio-ingressgateway.edge-ns~edge-ns.svc.cluster.local');
@@ -149,6 +151,30 @@ describe('ingress-gateway (the bundle)', () => {
     const [, statusPort] = /status=0\.0\.0\.0:(\d+)/.exec(gateway.out)!;
     expect(await status(`http://127.0.0.1:${statusPort}/healthz/ready`)).toEqual({ status: 200, text: 'LIVE\n' });
     expect(await status(`http://127.0.0.1:${statusPort}/elsewhere`)).toMatchObject({ status: 404 });
+  });
+
+  it("serves Istio's standard metrics for Prometheus on --prometheus-port, labelled with its own identity", async () => {
+    const [, prometheusPort] = /prometheus=0\.0\.0\.0:(\d+)/.exec(gateway.out)!;
+    const scrape = await status(`http://127.0.0.1:${prometheusPort}/stats/prometheus`);
+    expect(scrape.status).toBe(200);
+    const { samples, types } = checkPrometheusText(scrape.text);
+    expect(types.get('istio_requests_total')).toBe('counter');
+    const ok = samples.filter((s) => s.name === 'istio_requests_total' && s.labels.response_code === '200');
+    expect(ok).toHaveLength(1);
+    // The earlier test sent one request through the gateway.
+    expect(ok[0].value).toBe(1);
+    expect(ok[0].labels).toMatchObject({
+      reporter: 'source',
+      source_workload: 'istio-ingressgateway',
+      source_workload_namespace: 'edge-ns',
+      source_app: 'edge',
+      source_cluster: 'Kubernetes',
+      response_flags: '-',
+    });
+    expect(samples.some((s) => s.name === 'envoy_cluster_upstream_rq_total' && s.labels.cluster_name === 'demo')).toBe(
+      true,
+    );
+    expect((await status(`http://127.0.0.1:${prometheusPort}/elsewhere`)).status).toBe(404);
   });
 
   it('NACKs an invalid update, logs why, and keeps serving the last good configuration', async () => {

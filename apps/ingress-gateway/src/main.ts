@@ -14,7 +14,8 @@ function usage(specs: ReturnType<typeof gatewayFlagSpecs>): string {
 Takes its whole configuration over xDS from the control plane as a router (Istio's gateway
 proxy): the servers of every Gateway whose selector matches --labels become listeners, routed by
 the VirtualServices bound to those Gateways. Admin on 127.0.0.1:--admin-port (/ready, /stats,
-/clusters, /listeners, /config_dump), readiness on --status-port (/healthz/ready).
+/clusters, /listeners, /config_dump, /stats/prometheus), readiness on --status-port
+(/healthz/ready), Istio's standard metrics for Prometheus on --prometheus-port (/stats/prometheus).
 Not in this build yet: TLS termination and passthrough, HTTP/2, retries and circuit breakers
 (a configuration that needs them is rejected, NACKed, and logged with the field it names).
 
@@ -69,12 +70,14 @@ async function main(argv: string[]): Promise<number> {
     node,
     adminPort: checkPort('admin-port', flags.adminPort),
     statusPort: checkPort('status-port', flags.statusPort),
+    prometheusPort: checkPort('prometheus-port', flags.prometheusPort),
     accessLogFile: flags.accessLogFile,
     log,
     announce: (line) => process.stdout.write(`ingress-gateway: ${line}\n`),
   });
   process.stdout.write(
-    `ingress-gateway: admin=127.0.0.1:${gateway.adminPort} status=0.0.0.0:${gateway.statusPort} xds=${xds}\n`,
+    `ingress-gateway: admin=127.0.0.1:${gateway.adminPort} status=0.0.0.0:${gateway.statusPort} ` +
+      `prometheus=0.0.0.0:${gateway.prometheusPort} xds=${xds}\n`,
   );
   return serveUntilSignal(gateway);
 }

@@ -13,7 +13,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, TypeUrl } from '@mesh/xds';
+import { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret, TypeUrl } from '@mesh/xds';
 import { StubControlPlane, stubResource, WaitableLog } from '@mesh/testing';
 import { type EngineEvent, ProxyEngine, type ProxyEngineOptions } from '../src/engine/index';
 import { XdsClient } from '../src/xds/xds-client';
@@ -23,6 +23,7 @@ export interface Resources {
   endpoints?: ClusterLoadAssignment[];
   listeners?: Listener[];
   routes?: RouteConfiguration[];
+  secrets?: Secret[];
 }
 
 export class EngineHarness {
@@ -79,6 +80,13 @@ export class EngineHarness {
         resources.routes.map((r) => stubResource(RouteConfiguration, r)),
       );
       set.push(TypeUrl.RouteConfiguration);
+    }
+    if (resources.secrets) {
+      this.stub.setResources(
+        TypeUrl.Secret,
+        resources.secrets.map((s) => stubResource(Secret, s)),
+      );
+      set.push(TypeUrl.Secret);
     }
     if (resources.listeners) {
       this.stub.setResources(

@@ -15,3 +15,4 @@ export {
 export { makeTestCertificates, type TestCertificates } from './certs/openssl-certs';
 export { AdsStream, ControlPlaneProcess, httpGet, sleep, until, type Ports } from './processes/control-plane-process';
 export { FakeClock } from './clock/fake-clock';
+export { checkPrometheusText, type Exposition, type Sample } from './prometheus/prometheus-text-check';

@@ -323,7 +323,7 @@ describe('engine: listeners', () => {
     expect((await send(h.url('http', '/'))).status).toBe(200);
   });
 
-  it('closes connections that select a TLS-terminating chain (not implemented) instead of serving them in plaintext', async () => {
+  it('never serves plaintext on a TLS-terminating chain (here its certificate cannot even be loaded)', async () => {
     h.stub.setResources(TypeUrl.Secret, [stubResource(Secret, certificateSecret('default'))]);
     const tlsChain = {
       ...hcmChain('tls', inline('a')),
@@ -338,7 +338,7 @@ describe('engine: listeners', () => {
     const before = a.requests.length;
     await expect(send(h.url('tls', '/'))).rejects.toMatchObject({ code: 'ECONNRESET' });
     const port = h.port('tls');
-    expect(h.engine.stats.valueOf(`listener.127.0.0.1_${port}.downstream_cx_chain_not_implemented`)).toBe(1);
+    expect(h.engine.stats.valueOf(`listener.127.0.0.1_${port}.ssl.connection_error`)).toBe(1);
     expect(a.requests.length).toBe(before);
   });
 });

@@ -21,6 +21,11 @@ import { HttpConnectionManager } from './http/http-connection-manager';
 import { type ListenerEvent, ListenerManager } from './listeners/listener-manager';
 import { RouteTable } from './routing/route-table';
 import { StatsStore } from './stats/stats-store';
+import { IstioMetrics } from './telemetry/istio-metrics';
+import type { LocalNode } from './telemetry/peers';
+import { type PrometheusOptions, PrometheusServer } from './telemetry/prometheus-server';
+import { prometheusText } from './telemetry/prometheus-text';
+import { TlsMaterialResolver } from './tls/tls-material';
 import { ClusterManager } from './upstream/cluster-manager';
 
 export interface ProxyEngineOptions {
@@ -34,6 +39,13 @@ export interface ProxyEngineOptions {
   onQuit?: () => void;
   /** The random source of weighted clusters and load balancers (tests may pin it). */
   random?: () => number;
+  /**
+   * Istio's standard metrics (`istio_requests_total`, ...; on by default): the xDS node whose
+   * metadata gives the `source_*` labels. False turns them off.
+   */
+  telemetry?: { readonly node?: LocalNode } | false;
+  /** A separate Prometheus endpoint (`/stats/prometheus`, Istio's 15090); none unless given. */
+  prometheus?: PrometheusOptions;
 }
 
 export type EngineEvent =
@@ -45,11 +57,26 @@ interface ActiveConfig {
   readonly routeTables: ReadonlyMap<string, RouteTable>;
 }
 
+/** The admin or Prometheus endpoint could not listen (the message is the system's). */
+export class EndpointStartError extends Error {
+  constructor(
+    readonly endpoint: 'admin' | 'prometheus',
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 export class ProxyEngine {
   readonly stats = new StatsStore();
   private readonly clusters: ClusterManager;
+  /** The SDS secrets of the snapshot in force, resolved into TLS material for clusters and listeners. */
+  private readonly tls = new TlsMaterialResolver();
   private readonly listeners: ListenerManager;
   private readonly admin: AdminServer | undefined;
+  /** Istio's standard metrics; undefined when turned off. */
+  readonly istioMetrics: IstioMetrics | undefined;
+  private readonly prometheus: PrometheusServer | undefined;
   /** Compiled route tables by the checked config they came from: unchanged ones are not recompiled. */
   private readonly compiledRoutes = new WeakMap<XdsRouteConfiguration, RouteTable>();
   private active: ActiveConfig | undefined;
@@ -58,26 +85,52 @@ export class ProxyEngine {
 
   constructor(private readonly options: ProxyEngineOptions = {}) {
     const random = options.random ?? Math.random;
-    this.clusters = new ClusterManager(this.stats);
-    const http = new HttpConnectionManager({ clusters: this.clusters, accessLog: options.accessLog, random });
+    this.clusters = new ClusterManager(this.stats, this.tls);
+    const telemetry = options.telemetry === false ? undefined : new IstioMetrics({ node: options.telemetry?.node });
+    this.istioMetrics = telemetry;
+    const http = new HttpConnectionManager({
+      clusters: this.clusters,
+      accessLog: options.accessLog,
+      random,
+      telemetry,
+    });
     this.listeners = new ListenerManager(
       {
         stats: this.stats,
         rdsRouteTable: (name) => this.active?.routeTables.get(name),
         inlineRouteTable: (config) => this.routeTable(config),
-        tcp: { clusters: this.clusters, accessLog: options.accessLog, random },
+        tcp: { clusters: this.clusters, accessLog: options.accessLog, random, telemetry },
+        tls: this.tls,
       },
       { stats: this.stats, http },
       (event) => this.emit(event),
     );
     this.admin = options.admin === false ? undefined : new AdminServer(this.adminSource());
+    this.prometheus = options.prometheus ? new PrometheusServer(() => this.prometheusText()) : undefined;
     this.stats.gauge('server.live').set(0);
     this.stats.gauge('server.state').set(2); // PRE_INITIALIZING
   }
 
-  /** Starts the admin endpoint. */
+  /** Starts the admin endpoint and the Prometheus endpoint (when configured); an EndpointStartError says which failed. */
   async start(): Promise<void> {
-    if (this.admin && this.options.admin !== false) await this.admin.listen(this.options.admin ?? {});
+    if (this.admin && this.options.admin !== false) {
+      await this.admin.listen(this.options.admin ?? {}).catch((error: unknown) => {
+        throw new EndpointStartError('admin', error);
+      });
+    }
+    if (this.prometheus) {
+      try {
+        await this.prometheus.listen(this.options.prometheus);
+      } catch (error) {
+        await this.admin?.close();
+        throw new EndpointStartError('prometheus', error);
+      }
+    }
+  }
+
+  /** The `/stats/prometheus` body: Istio's standard metrics, then Envoy's stats. */
+  prometheusText(): string {
+    return prometheusText(this.istioMetrics, this.stats);
   }
 
   /**
@@ -86,7 +139,9 @@ export class ProxyEngine {
    */
   apply(snapshot: Snapshot): Promise<void> {
     if (this.closed) return Promise.resolve();
+    this.tls.useSecrets(snapshot.secrets);
     this.clusters.reconcile(snapshot);
+    this.istioMetrics?.reconcile(snapshot);
     const routeTables = new Map<string, RouteTable>();
     for (const [name, config] of snapshot.routeConfigurations) routeTables.set(name, this.routeTable(config));
     this.active = { snapshot, routeTables };
@@ -133,6 +188,11 @@ export class ProxyEngine {
     return this.admin?.address;
   }
 
+  /** Where the Prometheus endpoint listens, when configured. */
+  get prometheusAddress(): XdsSocketAddress | undefined {
+    return this.prometheus?.address;
+  }
+
   /** Stops accepting on every listener and the admin endpoint; requests in flight may finish. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -140,6 +200,7 @@ export class ProxyEngine {
     this.listeners.closeAll();
     this.clusters.close();
     await this.admin?.close();
+    await this.prometheus?.close();
   }
 
   private routeTable(config: XdsRouteConfiguration): RouteTable {
@@ -163,6 +224,7 @@ export class ProxyEngine {
           .map((l) => `${l.name}::${l.address.address}:${l.address.port}\n`)
           .join(''),
       stats: () => this.stats.entries(),
+      prometheus: () => this.prometheusText(),
       quit: () => {
         this.emit({ type: 'quit' });
         if (this.options.onQuit) this.options.onQuit();

@@ -63,8 +63,8 @@ export interface XdsHttpFilter {
 }
 
 /**
- * What happens to `x-forwarded-client-cert`. Downstream TLS is not served yet, so every
- * connection is plaintext: the header is removed unless `always_forward_only`.
+ * What happens to `x-forwarded-client-cert` (see engine/http/edge-headers.ts): the modes other
+ * than `always_forward_only` keep, append or set it only on mTLS connections.
  */
 export type XdsForwardClientCertDetails =
   'sanitize' | 'forward_only' | 'append_forward' | 'sanitize_set' | 'always_forward_only';
@@ -433,6 +433,15 @@ interface XdsClusterBase {
   readonly maxRequestsPerConnection?: number;
   readonly tls?: XdsUpstreamTls;
   readonly transportSocketMatches: readonly XdsTransportSocketMatch[];
+  /** The services behind the cluster, from its `istio.services` metadata (telemetry labels only). */
+  readonly istioServices?: readonly XdsIstioService[];
+}
+
+/** One entry of a cluster's `istio.services` metadata, as pilot writes it. */
+export interface XdsIstioService {
+  readonly host: string;
+  readonly name: string;
+  readonly namespace: string;
 }
 
 /** Endpoints come over EDS under `serviceName`. */

@@ -1,12 +1,13 @@
 /**
  * The admin endpoint (Envoy's, on 127.0.0.1:15000 by default): `/ready`, `/config_dump`,
- * `/clusters`, `/listeners`, `/stats` (`?format=json`, `?filter=<regex>`), and
+ * `/clusters`, `/listeners`, `/stats` (`?format=json`, `?filter=<regex>`), `/stats/prometheus`, and
  * `/quitquitquit` (POST, like Envoy's other state-changing endpoints).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { RE2 } from 're2-wasm';
 import type { XdsSocketAddress } from '../../xds/model';
 import type { StatEntry } from '../stats/stats-store';
+import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus-text';
 
 export interface AdminSource {
   /** `LIVE` once the first configuration is active, `PRE_INITIALIZING` before. */
@@ -15,6 +16,8 @@ export interface AdminSource {
   clustersText(): string;
   listenersText(): string;
   stats(): StatEntry[];
+  /** The `/stats/prometheus` body (Prometheus text format). */
+  prometheus(): string;
   quit(): void;
 }
 
@@ -27,7 +30,7 @@ export interface AdminOptions {
 
 export const DEFAULT_ADMIN_PORT = 15000;
 
-const ENDPOINTS = ['/clusters', '/config_dump', '/listeners', '/quitquitquit', '/ready', '/stats'];
+const ENDPOINTS = ['/clusters', '/config_dump', '/listeners', '/quitquitquit', '/ready', '/stats', '/stats/prometheus'];
 
 export class AdminServer {
   private readonly server: Server;
@@ -86,6 +89,10 @@ export class AdminServer {
         return text(200, this.source.listenersText());
       case '/stats':
         return this.stats(url, text, json);
+      case '/stats/prometheus':
+        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-cache, max-age=0' });
+        res.end(this.source.prometheus());
+        return;
       case '/quitquitquit':
         if (req.method !== 'POST') return text(405, 'This endpoint requires POST\n');
         text(200, 'OK\n');

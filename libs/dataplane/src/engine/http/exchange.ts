@@ -37,14 +37,17 @@ import { Admission, type ClusterRuntime, type PendingRequest } from '../upstream
 import type { ClusterManager } from '../upstream/cluster-manager';
 import { wasConnected } from '../upstream/connection-pool';
 import type { Host } from '../upstream/host';
-import { mutateEdgeHeaders } from './edge-headers';
+import { connectionScheme, mutateEdgeHeaders } from './edge-headers';
 import type { HttpConnection } from './http-chain';
 import { sendShadow } from './request-mirror';
+import type { IstioMetrics } from '../telemetry/istio-metrics';
 
 export interface RouterContext {
   readonly clusters: ClusterManager;
   readonly accessLog: AccessLogSink | undefined;
   readonly random: () => number;
+  /** Istio's standard metrics, told of each request when it ends. */
+  readonly telemetry?: IstioMetrics;
 }
 
 /** Envoy's route timeout when the route sets none. */
@@ -158,7 +161,7 @@ export class Exchange implements PendingRequest {
       }
       this.originalPath = normalized;
     }
-    mutateEdgeHeaders(headers, config, this.connection.socket.remoteAddress);
+    mutateEdgeHeaders(headers, config, this.connection.socket);
 
     const scheme = typeof headers['x-forwarded-proto'] === 'string' ? headers['x-forwarded-proto'] : 'http';
     const facts = new RequestFacts(req.method ?? 'GET', this.originalPath, headers.host ?? '', scheme, headers);
@@ -334,7 +337,8 @@ export class Exchange implements PendingRequest {
     }
     const hostRewrite = choice.weighted?.hostRewriteLiteral ?? action.hostRewriteLiteral;
     if (hostRewrite !== undefined) headers.host = hostRewrite;
-    if (headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = 'http';
+    if (headers['x-forwarded-proto'] === undefined)
+      headers['x-forwarded-proto'] = connectionScheme(this.connection.socket);
     const perTryMs = this.retry?.perTryTimeoutMs;
     const expectedMs = perTryMs !== undefined && (timeoutMs === 0 || perTryMs < timeoutMs) ? perTryMs : timeoutMs;
     if (expectedMs > 0) headers['x-envoy-expected-rq-timeout-ms'] = String(expectedMs);
@@ -382,10 +386,11 @@ export class Exchange implements PendingRequest {
       this.giveUp(503, 'no healthy upstream', 'UH');
       return;
     }
-    if (host.tlsRequired) {
+    const transportFailure = host.transportFailure;
+    if (transportFailure !== undefined) {
       this.giveUp(
         503,
-        `${CONNECT_FAILURE_BODY}connection failure, transport failure reason: upstream TLS is not implemented yet`,
+        `${CONNECT_FAILURE_BODY}connection failure, transport failure reason: ${transportFailure}`,
         'UF',
       );
       return;
@@ -711,6 +716,16 @@ export class Exchange implements PendingRequest {
       this.cluster!.activeRetries--;
     }
     chain.requestFinished(connection);
+    this.context.telemetry?.recordRequest(
+      this.cluster?.name,
+      this.host?.key,
+      this.req.headers.host,
+      responseCode,
+      this.flags,
+      performance.now() - this.startMark,
+      this.bytesReceived,
+      this.bytesSent,
+    );
     this.log(responseCode);
   }
 

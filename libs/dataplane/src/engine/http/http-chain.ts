@@ -43,8 +43,8 @@ export class HttpStats {
     this.rqRedirect = s.counter('rq_redirect');
     this.rqDirectResponse = s.counter('rq_direct_response');
     this.rqTimeout = s.counter('downstream_rq_timeout');
-    this.faultDelays = store.counter(`http.${statPrefix}.fault.delays_injected`);
-    this.faultAborts = store.counter(`http.${statPrefix}.fault.aborts_injected`);
+    this.faultDelays = s.counter('fault.delays_injected');
+    this.faultAborts = s.counter('fault.aborts_injected');
   }
 }
 

@@ -29,7 +29,7 @@ export function sendShadow(
 ): ClientRequest | undefined {
   const cluster = clusters.get(mirror.cluster);
   const host = cluster?.chooseHost();
-  if (!cluster || !host || host.tlsRequired || cluster.unsupportedReason) return undefined;
+  if (!cluster || !host || host.transportFailure !== undefined || cluster.unsupportedReason) return undefined;
   const shadowHeaders: OutgoingHttpHeaders = { ...headers };
   if (mirror.appendShadowHostSuffix && typeof headers.host === 'string') shadowHeaders.host = shadowHost(headers.host);
   cluster.stats.rqTotal.inc();

@@ -19,7 +19,7 @@ import { applyRequestMutations } from '../routing/header-mutations';
 import { normalizePath } from '../routing/normalize-path';
 import { RequestFacts } from '../routing/request-facts';
 import type { Host } from '../upstream/host';
-import { mutateEdgeHeaders } from './edge-headers';
+import { connectionScheme, mutateEdgeHeaders } from './edge-headers';
 import type { RouterContext } from './exchange';
 import type { HttpConnection } from './http-chain';
 
@@ -72,7 +72,7 @@ export class UpgradeExchange {
     }
     const headers = req.headers;
     if (headers['x-request-id'] === undefined && config.generateRequestId) headers['x-request-id'] = randomUUID();
-    mutateEdgeHeaders(headers, config, this.connection.socket.remoteAddress);
+    mutateEdgeHeaders(headers, config, this.connection.socket);
     const scheme = typeof headers['x-forwarded-proto'] === 'string' ? headers['x-forwarded-proto'] : 'http';
     const facts = new RequestFacts(req.method ?? 'GET', this.path, headers.host ?? '', scheme, headers);
     const match = chain.routeTable()?.route(facts);
@@ -103,7 +103,7 @@ export class UpgradeExchange {
       this.reply(503, 'no healthy upstream', 'UH');
       return;
     }
-    if (host.tlsRequired || cluster.unsupportedReason) {
+    if (host.transportFailure !== undefined || cluster.unsupportedReason) {
       this.reply(503, `${CONNECT_FAILURE_BODY}connection failure`, 'UF');
       return;
     }
@@ -128,7 +128,8 @@ export class UpgradeExchange {
     }
     const hostRewrite = choice.weighted?.hostRewriteLiteral ?? plan.action.hostRewriteLiteral;
     if (hostRewrite !== undefined) upstreamHeaders.host = hostRewrite;
-    if (upstreamHeaders['x-forwarded-proto'] === undefined) upstreamHeaders['x-forwarded-proto'] = 'http';
+    if (upstreamHeaders['x-forwarded-proto'] === undefined)
+      upstreamHeaders['x-forwarded-proto'] = connectionScheme(this.connection.socket);
     const levels = choice.weighted?.headers ? [choice.weighted.headers, ...route.headerLevels] : route.headerLevels;
     applyRequestMutations(upstreamHeaders, route.mostSpecificHeaderMutationsWins ? [...levels].reverse() : levels);
 

@@ -9,6 +9,7 @@ import type { XdsSocketAddress } from '../../xds/model';
 import type { HttpConnectionManager } from '../http/http-connection-manager';
 import { parseIp } from '../net/ip';
 import type { Counter, Gauge, StatsStore } from '../stats/stats-store';
+import { DownstreamTlsStats } from '../tls/downstream-tls';
 import { inspectConnection, planForPort } from './connection-inspector';
 import type { ConnectionFacts } from './filter-chain-selector';
 import type { ListenerRuntime } from './listener-runtime';
@@ -21,6 +22,7 @@ class ListenerStats {
   readonly noFilterChainMatch: Counter;
   readonly listenerFilterTimeout: Counter;
   readonly chainNotImplemented: Counter;
+  readonly ssl: DownstreamTlsStats;
 
   constructor(store: StatsStore, prefix: string) {
     const s = store.scope(`listener.${prefix}`);
@@ -29,6 +31,7 @@ class ListenerStats {
     this.noFilterChainMatch = s.counter('no_filter_chain_match');
     this.listenerFilterTimeout = s.counter('downstream_pre_cx_timeout');
     this.chainNotImplemented = s.counter('downstream_cx_chain_not_implemented');
+    this.ssl = new DownstreamTlsStats(store, prefix);
   }
 }
 
@@ -155,6 +158,19 @@ export class BoundListener {
       case 'tcp':
         chain.accept(socket);
         return;
+      case 'tls': {
+        const inner = chain.inner;
+        const accepted = chain.terminator.accept(socket, stats.ssl, (secure) => {
+          if (inner.kind === 'http') this.deps.http.accept(secure, inner);
+          else inner.accept(secure);
+        });
+        if (!accepted) {
+          // The chain's certificate is not available (yet): nothing to answer the handshake with.
+          stats.ssl.connectionError.inc();
+          socket.destroy();
+        }
+        return;
+      }
       case 'unsupported':
         stats.chainNotImplemented.inc();
         socket.destroy();

@@ -9,6 +9,8 @@ import { HttpChain } from '../http/http-chain';
 import type { RouteTable } from '../routing/route-table';
 import type { StatsStore } from '../stats/stats-store';
 import { TcpProxyChain, type TcpProxyContext } from '../tcp/tcp-proxy';
+import { TlsTerminator } from '../tls/downstream-tls';
+import type { TlsMaterialResolver } from '../tls/tls-material';
 import type { InspectionPlan } from './connection-inspector';
 import { FilterChainSelector } from './filter-chain-selector';
 
@@ -24,7 +26,22 @@ export class UnsupportedChain {
   drain(): void {}
 }
 
-export type ChainRuntime = HttpChain | TcpProxyChain | UnsupportedChain;
+/** A chain with a DownstreamTlsContext: TLS is terminated, then the inner chain serves the decrypted socket. */
+export class TlsChain {
+  readonly kind = 'tls';
+
+  constructor(
+    readonly name: string,
+    readonly terminator: TlsTerminator,
+    readonly inner: HttpChain | TcpProxyChain,
+  ) {}
+
+  drain(): void {
+    this.inner.drain();
+  }
+}
+
+export type ChainRuntime = HttpChain | TcpProxyChain | TlsChain | UnsupportedChain;
 
 /** Envoy's default listener_filters_timeout. */
 const DEFAULT_LISTENER_FILTERS_TIMEOUT_MS = 15_000;
@@ -46,6 +63,8 @@ export interface ListenerCompileContext {
   /** The compiled form of an inline route configuration. */
   readonly inlineRouteTable: (config: XdsRouteConfiguration) => RouteTable;
   readonly tcp: TcpProxyContext;
+  /** The SDS secrets in force, for chains that terminate TLS. */
+  readonly tls: TlsMaterialResolver;
 }
 
 /** Equal for two versions of a listener that serve identically (so an unchanged listener is left alone). */
@@ -114,7 +133,16 @@ function compilePortPredicate(predicate: XdsPortPredicate): (port: number) => bo
 }
 
 function compileChain(chain: XdsFilterChain, name: string, context: ListenerCompileContext): ChainRuntime {
-  if (chain.tls) return new UnsupportedChain(name, 'downstream TLS termination is not implemented yet');
+  const inner = compilePlaintextChain(chain, name, context);
+  if (!chain.tls || inner.kind === 'unsupported') return inner;
+  return new TlsChain(name, new TlsTerminator(chain.tls, context.tls, inner.kind === 'http'), inner);
+}
+
+function compilePlaintextChain(
+  chain: XdsFilterChain,
+  name: string,
+  context: ListenerCompileContext,
+): HttpChain | TcpProxyChain | UnsupportedChain {
   const filter = chain.filter;
   if (filter.kind === 'tcp_proxy') return new TcpProxyChain(name, filter, context.tcp, context.stats);
   if (filter.codec === 'http2')

@@ -3,11 +3,14 @@
  * chain's cluster (weighted clusters picked per connection) and bytes are piped both ways,
  * half-closes included. The connection is closed after the idle timeout (Envoy's default: one
  * hour) without bytes in either direction. Byte counters are added when the connection ends.
+ * Endpoints whose transport socket is TLS get a TLS connection (see tls/upstream-tls.ts).
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { XdsTcpProxy } from '../../xds/model';
 import { type AccessLogSink, formatTcpLogLine, type ResponseFlag } from '../access-log/access-log';
 import type { Counter, Gauge, StatsStore } from '../stats/stats-store';
+import type { IstioMetrics } from '../telemetry/istio-metrics';
 import type { ClusterManager } from '../upstream/cluster-manager';
 
 const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
@@ -16,6 +19,8 @@ export interface TcpProxyContext {
   readonly clusters: ClusterManager;
   readonly accessLog: AccessLogSink | undefined;
   readonly random: () => number;
+  /** Istio's standard metrics, told when a connection opens and when it closes. */
+  readonly telemetry?: IstioMetrics;
 }
 
 class TcpStats {
@@ -72,6 +77,7 @@ export class TcpProxyChain {
       stats.cxActive.dec();
       stats.rxBytes.inc(downstream.bytesRead);
       stats.txBytes.inc(downstream.bytesWritten);
+      context.telemetry?.tcpClosed(cluster?.name, host?.key, flags, downstream.bytesRead, downstream.bytesWritten);
       context.accessLog?.(
         formatTcpLogLine({
           startTime,
@@ -83,28 +89,41 @@ export class TcpProxyChain {
         }),
       );
     };
-    if (!cluster || !host || host.tlsRequired) {
+    if (!cluster || !host || host.transportFailure !== undefined) {
       if (!cluster) stats.noRoute.inc();
       else if (!host) cluster.stats.noneHealthy.inc();
       flags.push(!cluster ? 'NC' : !host ? 'UH' : 'UF');
+      context.telemetry?.tcpOpened(cluster?.name, host?.key, flags);
       downstream.once('close', () => finish(undefined));
       downstream.destroy();
       return;
     }
 
     host.requestStarted();
+    context.telemetry?.tcpOpened(cluster.name, host.key, flags);
     cluster.stats.cxTotal.inc();
     cluster.stats.cxActive.inc();
     host.counters.cxTotal++;
     host.counters.cxActive++;
-    const upstream = connect({ host: host.address, port: host.port, allowHalfOpen: true, noDelay: true });
+    const transport = host.transport;
+    const options = { host: host.address, port: host.port, allowHalfOpen: true, noDelay: true };
+    let upstream: Socket;
+    if (transport.kind === 'tls') {
+      const tlsSocket = connectTls({ ...options, ...host.tlsSessions.options(transport) });
+      host.tlsSessions.remember(tlsSocket, transport.material.id);
+      upstream = tlsSocket;
+    } else {
+      upstream = connect(options);
+    }
+    // A TLS upstream is connected once its handshake is done (a failed one is a connect failure).
+    const readyEvent = transport.kind === 'tls' ? 'secureConnect' : 'connect';
     let connected = false;
     const connectTimer = setTimeout(() => {
       cluster.stats.cxConnectTimeout.inc();
       upstream.destroy();
     }, cluster.connectTimeoutMs);
 
-    upstream.once('connect', () => {
+    upstream.once(readyEvent, () => {
       connected = true;
       clearTimeout(connectTimer);
       downstream.pipe(upstream);

@@ -6,6 +6,7 @@
 import type { Snapshot } from '../../xds/snapshot';
 import type { XdsCluster, XdsClusterLoadAssignment } from '../../xds/model';
 import type { Counter, Gauge, StatsStore } from '../stats/stats-store';
+import type { TlsMaterialResolver } from '../tls/tls-material';
 import { ClusterRuntime } from './cluster';
 
 export class ClusterManager {
@@ -17,7 +18,10 @@ export class ClusterManager {
   private readonly removed: Counter;
   private readonly active: Gauge;
 
-  constructor(private readonly store: StatsStore) {
+  constructor(
+    private readonly store: StatsStore,
+    private readonly tls: TlsMaterialResolver,
+  ) {
     const s = store.scope('cluster_manager');
     this.added = s.counter('cluster_added');
     this.modified = s.counter('cluster_modified');
@@ -46,7 +50,7 @@ export class ClusterManager {
         this.modified.inc();
       }
       this.fingerprints.set(name, fingerprint);
-      cluster.update(definition, assignment);
+      cluster.update(definition, assignment, this.tls);
     }
     for (const [name, cluster] of this.clusters) {
       if (snapshot.clusters.has(name)) continue;

@@ -28,6 +28,10 @@ export class ClusterStats {
   readonly rqRetryLimitExceeded: Counter;
   readonly rqPerTryTimeout: Counter;
   readonly outlier: OutlierStats;
+  // Upstream TLS (Envoy's `cluster.<name>.ssl.*`).
+  readonly sslHandshake: Counter;
+  readonly sslConnectionError: Counter;
+  readonly sslSessionReused: Counter;
   private readonly rqByCode = new Map<number, Counter>();
   private readonly scope: StatsScope;
 
@@ -57,6 +61,9 @@ export class ClusterStats {
     this.rqRetryLimitExceeded = s.counter('upstream_rq_retry_limit_exceeded');
     this.rqPerTryTimeout = s.counter('upstream_rq_per_try_timeout');
     this.outlier = new OutlierStats(s);
+    this.sslHandshake = s.counter('ssl.handshake');
+    this.sslConnectionError = s.counter('ssl.connection_error');
+    this.sslSessionReused = s.counter('ssl.session_reused');
   }
 
   /** Counts a response from the cluster: `upstream_rq_2xx` and `upstream_rq_200`. */

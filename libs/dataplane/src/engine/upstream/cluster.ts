@@ -19,6 +19,8 @@ import type {
   XdsUpstreamTls,
 } from '../../xds/model';
 import type { StatsStore } from '../stats/stats-store';
+import { PLAINTEXT, type UpstreamTransport } from '../tls/upstream-tls';
+import { TlsMaterialResolver } from '../tls/tls-material';
 import { ClusterStats } from './cluster-stats';
 import { Host, type PoolSettings } from './host';
 import { createLoadBalancer, type LoadBalancer, type RandomSource } from './load-balancer';
@@ -26,6 +28,8 @@ import { OutlierDetector, type OutlierHosts } from './outlier-detector';
 
 const OVERPROVISIONING_FACTOR = 1.4;
 const TRANSPORT_SOCKET_MATCH = 'envoy.transport_socket_match';
+/** For clusters updated without secrets (unit tests): TLS endpoints are unavailable. */
+const NO_SECRETS = new TlsMaterialResolver();
 
 /**
  * A request waiting for a connection (the circuit breaker's pending requests). The exchange
@@ -214,7 +218,11 @@ export class ClusterRuntime implements PoolSettings, OutlierHosts {
   }
 
   /** Applies a new definition and endpoint set; hosts whose address stays keep their pool and counters. */
-  update(definition: XdsCluster, assignment: XdsClusterLoadAssignment | undefined): void {
+  update(
+    definition: XdsCluster,
+    assignment: XdsClusterLoadAssignment | undefined,
+    tls: TlsMaterialResolver = NO_SECRETS,
+  ): void {
     this.definition = definition;
     this.configureOutlierDetection();
     const seen = new Set<string>();
@@ -228,7 +236,7 @@ export class ClusterRuntime implements PoolSettings, OutlierHosts {
           host = new Host(endpoint.address.address, endpoint.address.port, this);
           this.hosts.set(key, host);
         }
-        host.update(endpoint, locality, this.transportTlsOf(endpoint) !== undefined);
+        host.update(endpoint, locality, transportOf(this.transportTlsOf(endpoint), tls));
       }
     }
     for (const [key, host] of this.hosts) {
@@ -313,4 +321,13 @@ export class ClusterRuntime implements PoolSettings, OutlierHosts {
     this.stats.membershipTotal.set(this.hosts.size);
     this.stats.membershipHealthy.set([...this.hosts.values()].filter((h) => h.healthy).length);
   }
+}
+
+/** The endpoint's transport with the secrets in force (or why they cannot be used). */
+function transportOf(config: XdsUpstreamTls | undefined, tls: TlsMaterialResolver): UpstreamTransport {
+  if (!config) return PLAINTEXT;
+  const resolved = tls.resolve(config);
+  return resolved.ok
+    ? { kind: 'tls', config, material: resolved.material }
+    : { kind: 'unavailable', reason: resolved.reason };
 }

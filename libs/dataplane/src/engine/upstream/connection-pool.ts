@@ -2,12 +2,15 @@
  * The keep-alive connection pool of one upstream host: Node's http.Agent (which parks idle
  * sockets and hands them to the next request), with connections made here so that they are
  * counted (cx_total, cx_active, connect failures, bytes) and bounded by the cluster's connect
- * timeout, which the Agent does not have.
+ * timeout, which the Agent does not have. Hosts whose transport socket is TLS get TLS connections
+ * (see UpstreamTlsSessions): a connection counts as made once its handshake is done, so a failed
+ * handshake or certificate check is a connect failure (503 UF with the TLS error as the reason).
  */
 import { lookup } from 'node:dns';
 import { Agent, type ClientRequest } from 'node:http';
-import { type LookupFunction, type NetConnectOpts, type Socket, connect } from 'node:net';
+import { type LookupFunction, type NetConnectOpts, type Socket, type TcpNetConnectOpts, connect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { type ConnectionOptions, connect as connectTls } from 'node:tls';
 import type { DnsLookupFamily, Host, PoolSettings } from './host';
 
 /**
@@ -94,13 +97,35 @@ export class HostConnectionPool extends Agent {
     this.settings.connectionReleased(this.host);
   }
 
+  /** A new connection to the host (plaintext or TLS per its transport), counted and under the connect timeout. */
   override createConnection(): Duplex {
     const { host, settings } = this;
     const stats = settings.stats;
     const options: NetConnectOpts = { host: host.address, port: host.port, noDelay: true };
     if (settings.upstreamBindAddress !== undefined) options.localAddress = settings.upstreamBindAddress;
     if (settings.dnsLookupFamily !== undefined) Object.assign(options, FAMILY_OPTIONS[settings.dnsLookupFamily]);
-    const socket: PoolSocket = connect(options);
+    const transport = host.transport;
+    let socket: PoolSocket;
+    if (transport.kind === 'tls') {
+      const tlsOptions: ConnectionOptions = {
+        ...(options as TcpNetConnectOpts),
+        ...host.tlsSessions.options(transport),
+      };
+      const tlsSocket = connectTls(tlsOptions);
+      host.tlsSessions.remember(tlsSocket, transport.material.id);
+      tlsSocket.once('secureConnect', () => {
+        stats.sslHandshake.inc();
+        if (tlsSocket.isSessionReused()) stats.sslSessionReused.inc();
+        onConnected();
+      });
+      tlsSocket.once('error', () => {
+        if (!socket[connected]) stats.sslConnectionError.inc();
+      });
+      socket = tlsSocket;
+    } else {
+      socket = connect(options);
+      socket.once('connect', () => onConnected());
+    }
     // The idle timeout is armed only while the socket waits in the pool.
     socket.on('timeout', () => {
       if (socket[idle]) socket.destroy();
@@ -117,10 +142,10 @@ export class HostConnectionPool extends Agent {
             socket.destroy(new ConnectTimeoutError(host.key, timeoutMs));
           }, timeoutMs)
         : undefined;
-    socket.once('connect', () => {
+    function onConnected(): void {
       clearTimeout(timer);
       socket[connected] = true;
-    });
+    }
     socket.once('close', () => {
       clearTimeout(timer);
       stats.cxActive.dec();

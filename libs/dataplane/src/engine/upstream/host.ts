@@ -4,6 +4,7 @@
  * endpoint updates that keep their address, so pools and counters carry over.
  */
 import type { XdsDnsLookupFamily, XdsHealthStatus, XdsLbEndpoint, XdsLocalityEndpoints } from '../../xds/model';
+import { PLAINTEXT, type UpstreamTransport, UpstreamTlsSessions } from '../tls/upstream-tls';
 import { HostConnectionPool } from './connection-pool';
 import type { ClusterStats } from './cluster-stats';
 
@@ -51,8 +52,10 @@ export class Host {
   weight = 1;
   priority = 0;
   locality: XdsLocalityEndpoints['locality'] = { region: '', zone: '', subZone: '' };
-  /** The endpoint's transport socket would be TLS, which this proxy does not originate yet. */
-  tlsRequired = false;
+  /** How connections to the endpoint are made (its transport socket, with the TLS material in force). */
+  transport: UpstreamTransport = PLAINTEXT;
+  /** TLS session resumption: the last session of this host. */
+  readonly tlsSessions = new UpstreamTlsSessions();
   readonly counters: HostCounters = {
     cxTotal: 0,
     cxActive: 0,
@@ -83,12 +86,17 @@ export class Host {
     this.pool = new HostConnectionPool(this, settings);
   }
 
-  update(endpoint: XdsLbEndpoint, locality: XdsLocalityEndpoints, tlsRequired: boolean): void {
+  update(endpoint: XdsLbEndpoint, locality: XdsLocalityEndpoints, transport: UpstreamTransport): void {
     this.healthStatus = endpoint.healthStatus;
     this.weight = endpoint.weight;
     this.priority = locality.priority;
     this.locality = locality.locality;
-    this.tlsRequired = tlsRequired;
+    this.transport = transport;
+  }
+
+  /** Why no connection can be made to this host (its TLS secrets are not available), if so. */
+  get transportFailure(): string | undefined {
+    return this.transport.kind === 'unavailable' ? this.transport.reason : undefined;
   }
 
   get activeRequests(): number {

@@ -13,7 +13,7 @@ import {
   type Cluster_TransportSocketMatch,
 } from '@mesh/xds/generated/envoy/config/cluster/v3/cluster';
 import type { BindConfig } from '@mesh/xds/generated/envoy/config/core/v3/address';
-import type { XdsCluster, XdsDnsLookupFamily, XdsLbPolicy, XdsTransportSocketMatch } from '../model';
+import type { XdsCluster, XdsDnsLookupFamily, XdsIstioService, XdsLbPolicy, XdsTransportSocketMatch } from '../model';
 import { circuitBreakers, outlierDetection } from './cluster-resilience';
 import { allowOnly, durationMs, nonEmpty, requireAds } from './common';
 import { upstreamProtocolOptions } from './upstream-protocol-options';
@@ -89,6 +89,7 @@ function checkCluster(cluster: Cluster, name: string): XdsCluster {
     healthyPanicThresholdPercent: healthyPanicThreshold(cluster.commonLbConfig),
     upstreamBindAddress: bindAddress(cluster.upstreamBindConfig, 'upstream_bind_config'),
     ...upstreamProtocolOptions(cluster.typedExtensionProtocolOptions, 'typed_extension_protocol_options'),
+    istioServices: istioServices(cluster.metadata?.filterMetadata?.istio),
   };
   const type = cluster.type ?? Cluster_DiscoveryType.STATIC;
   if (type === Cluster_DiscoveryType.ORIGINAL_DST) {
@@ -181,4 +182,26 @@ function transportSocketMatch(match: Cluster_TransportSocketMatch, path: string)
     match: { ...(match.match ?? {}) },
     tls: upstreamTransportSocket(match.transportSocket, field(path, 'transport_socket')),
   };
+}
+
+/**
+ * The `services` list of the cluster's `istio` metadata (host, name, namespace of each), read only
+ * for telemetry labels: entries of another shape are skipped rather than rejected, because
+ * metadata never changes where traffic goes.
+ */
+function istioServices(istio: { readonly [key: string]: unknown } | undefined): XdsIstioService[] | undefined {
+  const list = istio?.services;
+  if (!Array.isArray(list)) return undefined;
+  const services: XdsIstioService[] = [];
+  for (const entry of list as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const { host, name, namespace } = entry as Record<string, unknown>;
+    if (typeof host !== 'string') continue;
+    services.push({
+      host,
+      name: typeof name === 'string' ? name : host,
+      namespace: typeof namespace === 'string' ? namespace : '',
+    });
+  }
+  return services.length > 0 ? services : undefined;
 }
