@@ -163,6 +163,11 @@ async function main(): Promise<void> {
     '127.0.0.1:0',
     '--log-level',
     'warn',
+    // The 2,000 simulated proxies share one process whose event loop stalls for seconds under
+    // load; with istiod's default keepalive (a ping every 30 s, 10 s to answer) those stalls,
+    // which real proxies in processes of their own do not have, dropped connections mid-run.
+    '--keepalive-interval-ms',
+    '300000',
   ]);
   const pid = istiod.pid!;
   let proxies: SimulatedProxy[] = [];
