@@ -5,43 +5,9 @@
  * response made the client, not istiod, the bottleneck. Field numbers: envoy.service.discovery.v3.
  */
 
+import { WireReader } from '../src/xds-server/wire-reader';
+
 const textDecoder = new TextDecoder();
-
-class Reader {
-  offset = 0;
-  constructor(readonly bytes: Uint8Array) {}
-
-  get done(): boolean {
-    return this.offset >= this.bytes.length;
-  }
-
-  varint(): number {
-    let value = 0;
-    let factor = 1;
-    for (;;) {
-      const byte = this.bytes[this.offset++];
-      value += (byte & 0x7f) * factor;
-      if (byte < 0x80) return value;
-      factor *= 128;
-    }
-  }
-
-  /** The next length-delimited payload, as a view. */
-  delimited(): Uint8Array {
-    const length = this.varint();
-    const view = this.bytes.subarray(this.offset, this.offset + length);
-    this.offset += length;
-    return view;
-  }
-
-  skip(wireType: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 1) this.offset += 8;
-    else if (wireType === 2) this.delimited();
-    else if (wireType === 5) this.offset += 4;
-    else throw new Error(`unexpected wire type ${wireType}`);
-  }
-}
 
 export interface ScannedSotw {
   versionInfo: string;
@@ -52,7 +18,7 @@ export interface ScannedSotw {
 }
 
 export function scanDiscoveryResponse(bytes: Uint8Array): ScannedSotw {
-  const reader = new Reader(bytes);
+  const reader = new WireReader(bytes);
   const out: ScannedSotw = { versionInfo: '', typeUrl: '', nonce: '', resources: [] };
   while (!reader.done) {
     const tag = reader.varint();
@@ -81,7 +47,7 @@ export interface ScannedDelta {
 }
 
 function scanResource(bytes: Uint8Array): ScannedResource {
-  const reader = new Reader(bytes);
+  const reader = new WireReader(bytes);
   const out: ScannedResource = { name: '', version: '', resource: undefined };
   while (!reader.done) {
     const tag = reader.varint();
@@ -95,7 +61,7 @@ function scanResource(bytes: Uint8Array): ScannedResource {
 }
 
 export function scanDeltaDiscoveryResponse(bytes: Uint8Array): ScannedDelta {
-  const reader = new Reader(bytes);
+  const reader = new WireReader(bytes);
   const out: ScannedDelta = { typeUrl: '', nonce: '', resources: [], removed: [] };
   while (!reader.done) {
     const tag = reader.varint();
@@ -111,7 +77,7 @@ export function scanDeltaDiscoveryResponse(bytes: Uint8Array): ScannedDelta {
 
 /** The value (field 2) of an encoded Any. */
 export function anyValue(any: Uint8Array): Uint8Array {
-  const reader = new Reader(any);
+  const reader = new WireReader(any);
   while (!reader.done) {
     const tag = reader.varint();
     if (tag >>> 3 === 2) return reader.delimited();

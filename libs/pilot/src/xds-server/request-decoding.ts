@@ -13,6 +13,7 @@
 import { hash } from 'node:crypto';
 import { DiscoveryRequest, Node } from '@mesh/xds';
 import { Status } from '@mesh/xds/generated/google/rpc/status';
+import { WireReader } from './wire-reader';
 
 export interface SotwRequest extends DiscoveryRequest {
   /** Identifies the resource_names list (count and SHA-1 of its bytes); absent when not computed. */
@@ -21,39 +22,8 @@ export interface SotwRequest extends DiscoveryRequest {
 
 const utf8 = new TextDecoder();
 
-class Reader {
-  offset = 0;
-  constructor(readonly bytes: Uint8Array) {}
-
-  get done(): boolean {
-    return this.offset >= this.bytes.length;
-  }
-
-  varint(): number {
-    let value = 0;
-    let factor = 1;
-    for (let i = 0; i < 10; i++) {
-      const byte = this.bytes[this.offset++];
-      if (byte === undefined) throw new RangeError('truncated varint');
-      value += (byte & 0x7f) * factor;
-      if (byte < 0x80) return value;
-      factor *= 128;
-    }
-    throw new RangeError('varint too long');
-  }
-
-  delimited(): Uint8Array {
-    const length = this.varint();
-    const end = this.offset + length;
-    if (end > this.bytes.length) throw new RangeError('truncated field');
-    const view = this.bytes.subarray(this.offset, end);
-    this.offset = end;
-    return view;
-  }
-}
-
 function decodeNames(block: Uint8Array): string[] {
-  const reader = new Reader(block);
+  const reader = new WireReader(block);
   const names: string[] = [];
   while (!reader.done) {
     reader.varint(); // the tag of field 3, checked while scanning
@@ -74,7 +44,7 @@ export function decodeSotwRequest(bytes: Buffer): SotwRequest {
 }
 
 function scan(bytes: Buffer): SotwRequest | undefined {
-  const reader = new Reader(bytes);
+  const reader = new WireReader(bytes);
   let versionInfo = '';
   let typeUrl = '';
   let responseNonce = '';
