@@ -31,6 +31,15 @@ describe('SentVersions', () => {
     expect(base.apply([['x', '3']])).not.toBe(a);
   });
 
+  it('shares the result of a large change too (kept under a digest of the change)', () => {
+    const changes = Array.from({ length: 2_000 }, (_, i) => [`outbound|80||svc-${i}.bench`, `b${i}`] as const);
+    const a = SentVersions.EMPTY.apply(changes);
+    const b = SentVersions.EMPTY.apply([...changes]);
+    expect(b).toBe(a);
+    expect(a.sentCount).toBe(2_000);
+    expect(SentVersions.EMPTY.apply(changes.slice(1))).not.toBe(a);
+  });
+
   it('returns itself when a change changes nothing', () => {
     const base = SentVersions.EMPTY.apply([['x', '1']]);
     expect(base.apply([['x', '1']])).toBe(base);

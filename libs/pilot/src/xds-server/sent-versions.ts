@@ -7,6 +7,8 @@
  * the very same new value, kept as long as some connection holds it.
  */
 
+import { hash } from 'node:crypto';
+
 /** Marks a subscribed name the client was told does not exist. */
 export const TOLD_ABSENT = '';
 /** Marks a name the client claimed on reconnect (initial_resource_versions): always resent. */
@@ -54,7 +56,9 @@ export class SentVersions {
   apply(changes: readonly VersionChange[]): SentVersions {
     const effective = changes.filter(([name, version]) => this.versions.get(name) !== version);
     if (effective.length === 0) return this;
-    const key = effective.map(([name, version]) => `${name}\u0000${version ?? '\u0001'}`).join('\u0002');
+    const spelled = effective.map(([name, version]) => `${name}\u0000${version ?? '\u0001'}`).join('\u0002');
+    // A first answer spells 12,000 entries: keep a digest of long keys, not the key itself.
+    const key = spelled.length > 1024 ? `#${hash('sha256', spelled, 'base64')}` : spelled;
     const known = this.transitions.get(key)?.deref();
     if (known) return known;
     const next = new Map(this.versions);
