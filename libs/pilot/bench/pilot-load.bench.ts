@@ -13,7 +13,7 @@
  * Environment: BENCH_SERVICES (1000), BENCH_PROXIES (2000), BENCH_ROUNDS (3), BENCH_ISTIOD (the
  * bundle, set by the wrapper), BENCH_CONNECT_BATCH (100 proxies connecting at once).
  */
-import { ControlPlaneProcess, httpGet, sleep } from '@mesh/testing';
+import { ControlPlaneProcess, httpGet, sleep, within } from '@mesh/testing';
 import { TypeUrl } from '@mesh/xds';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,18 +46,6 @@ function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function connectAll(address: string): Promise<SimulatedProxy[]> {
   const proxies: SimulatedProxy[] = [];
   for (let start = 0; start < PROXIES; start += CONNECT_BATCH) {
@@ -70,10 +58,10 @@ async function connectAll(address: string): Promise<SimulatedProxy[]> {
       proxy.start();
       batch.push(proxy);
     }
-    await withTimeout(
+    await within(
       Promise.all(batch.map((proxy) => proxy.synced)),
       SYNC_TIMEOUT_MS,
-      `proxies ${start}..${start + batch.length - 1} to sync (${batch.find((p) => p.error)?.error ?? 'no stream error'})`,
+      `timed out: proxies ${start}..${start + batch.length - 1} to sync (${batch.find((p) => p.error)?.error ?? 'no stream error'})`,
     );
     proxies.push(...batch);
   }

@@ -13,6 +13,14 @@ export {
   type XdsProtocol,
 } from './control-plane/traffic-log';
 export { makeTestCertificates, type TestCertificates } from './certs/openssl-certs';
-export { AdsStream, ControlPlaneProcess, httpGet, sleep, until, type Ports } from './processes/control-plane-process';
+export {
+  AdsStream,
+  ControlPlaneProcess,
+  httpGet,
+  sleep,
+  until,
+  within,
+  type Ports,
+} from './processes/control-plane-process';
 export { FakeClock } from './clock/fake-clock';
 export { checkPrometheusText, type Exposition, type Sample } from './prometheus/prometheus-text-check';

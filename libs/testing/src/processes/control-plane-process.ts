@@ -148,7 +148,8 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/** Resolves as `promise` does, or rejects with `message` after `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { RE2 } from 're2-wasm';
 import type { XdsSocketAddress } from '../../xds/model';
+import { boundAddress, closeHttp, listenHttp } from '../net/http-endpoint';
 import type { StatEntry } from '../stats/stats-store';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus-text';
 
@@ -39,31 +40,16 @@ export class AdminServer {
     this.server = createServer((req, res) => this.handle(req, res));
   }
 
-  async listen(options: AdminOptions = {}): Promise<XdsSocketAddress> {
-    const host = options.address ?? '127.0.0.1';
-    const port = options.port ?? DEFAULT_ADMIN_PORT;
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host, port }, () => {
-        this.server.removeListener('error', reject);
-        this.server.on('error', () => undefined); // accept failures after the bind: nothing to do
-        resolve();
-      });
-    });
-    return this.address!;
+  listen(options: AdminOptions = {}): Promise<XdsSocketAddress> {
+    return listenHttp(this.server, options.address ?? '127.0.0.1', options.port ?? DEFAULT_ADMIN_PORT);
   }
 
   get address(): XdsSocketAddress | undefined {
-    const address = this.server.address();
-    return address && typeof address === 'object' ? { address: address.address, port: address.port } : undefined;
+    return boundAddress(this.server);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeHttp(this.server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

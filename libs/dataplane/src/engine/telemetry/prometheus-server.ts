@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { XdsSocketAddress } from '../../xds/model';
+import { boundAddress, closeHttp, listenHttp } from '../net/http-endpoint';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text';
 
 export interface PrometheusOptions {
@@ -32,28 +33,15 @@ export class PrometheusServer {
     });
   }
 
-  async listen(options: PrometheusOptions = {}): Promise<XdsSocketAddress> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: options.address ?? '0.0.0.0', port: options.port ?? DEFAULT_PROMETHEUS_PORT }, () => {
-        this.server.removeListener('error', reject);
-        this.server.on('error', () => undefined);
-        resolve();
-      });
-    });
-    return this.address!;
+  listen(options: PrometheusOptions = {}): Promise<XdsSocketAddress> {
+    return listenHttp(this.server, options.address ?? '0.0.0.0', options.port ?? DEFAULT_PROMETHEUS_PORT);
   }
 
   get address(): XdsSocketAddress | undefined {
-    const address = this.server.address();
-    return address && typeof address === 'object' ? { address: address.address, port: address.port } : undefined;
+    return boundAddress(this.server);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeHttp(this.server);
   }
 }
